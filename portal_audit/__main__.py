@@ -1,0 +1,3 @@
+from portal_audit.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Stage 1, crawl: Scrapy settings, middlewares, pipeline and the runner that crawls a whole registry."""

@@ -1,0 +1,68 @@
+"""Turn a failed download into one of the fetch_errors kinds a webmaster can act on.
+
+The kinds mirror the US GSA site-scanning engine's statuses: each failure is named (dns, timeout, tls,
+...) so a site that could not be read is reported as such, never as compliant or as empty. Scrapy wraps
+Twisted's errors (DownloadFailedError from ResponseFailed, ...); the chain of causes and Twisted's
+``reasons`` lists are both followed to find the root cause.
+"""
+
+from __future__ import annotations
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from twisted.internet import error as net
+from twisted.python.failure import Failure
+
+from portal_audit.crawl.safety import RefusedRequest
+
+_TIMEOUTS = (net.TimeoutError, net.TCPTimedOutError, TimeoutError, DownloadTimeoutError)
+_DNS = (net.DNSLookupError, CannotResolveHostError)
+_CONNECTION = (net.ConnectionRefusedError, net.ConnectError, net.ConnectionLost, net.ConnectionDone,
+               net.ConnectionClosed, ConnectionError, DownloadConnectionRefusedError, ResponseDataLossError)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception, its causes and (for Twisted's ResponseFailed) its reasons, depth first."""
+    out: list[BaseException] = []
+    stack = [exc]
+    while stack and len(out) < 20:
+        current = stack.pop()
+        out.append(current)
+        for reason in getattr(current, "reasons", None) or []:
+            stack.append(reason.value if isinstance(reason, Failure) else reason)
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None and linked not in out:
+                stack.append(linked)
+    return out
+
+
+def _is_tls(exc: BaseException) -> bool:
+    name = type(exc).__module__ + "." + type(exc).__name__
+    return "SSL" in name or "ssl" in name or "certificate" in str(exc).lower()
+
+
+def classify(failure: Failure) -> tuple[str, str]:
+    """(kind, detail) for a download failure."""
+    exc = failure.value
+    detail = f"{type(exc).__name__}: {exc}"[:500]
+    if isinstance(exc, RefusedRequest):
+        return exc.kind, exc.detail
+    if isinstance(exc, IgnoreRequest):
+        return ("robots" if "robots" in str(exc).lower() else "other"), detail
+    chain = _chain(exc)
+    if any(isinstance(e, DownloadCancelledError) and "max size" in str(e) for e in chain):
+        return "too_large", detail
+    for kinds, name in ((_DNS, "dns"), (_TIMEOUTS, "timeout")):
+        if any(isinstance(e, kinds) for e in chain):
+            return name, detail
+    if any(_is_tls(e) for e in chain):
+        return "tls", detail
+    if any(isinstance(e, _CONNECTION) for e in chain) or "ResponseNeverReceived" in detail:
+        return "connection", detail
+    return "other", detail

@@ -1,0 +1,117 @@
+"""Facts read from one HTML page at crawl time: title, lang, links and a template fingerprint.
+
+One lxml parse per page (about 0.35 ms for 30 KB here) serves all of them; judging happens later,
+from the stored HTML, so this module only gathers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+MAX_ANCHOR = 300
+MAX_TITLE = 500
+_SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# Elements that make up a page template (layout), as opposed to editorial content.
+_STRUCTURAL = {"div", "section", "header", "footer", "nav", "main", "aside", "article", "form", "table",
+               "ul", "ol", "iframe", "frame", "frameset", "body"}
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "sms:", "data:", "#")
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    anchor: str
+    rel: str | None
+    tag: str
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    title: str | None
+    lang: str | None
+    links: list[Link]
+    template_fp: str | None
+    refused: list[Link]  # links with a scheme the crawler never follows (file:, ftp:, ...)
+
+
+def _clean(text: str | None, limit: int) -> str:
+    return _SPACES.sub(" ", text or "").strip()[:limit]
+
+
+def _anchor_text(el: lxml.html.HtmlElement) -> str:
+    text = _clean(el.text_content(), MAX_ANCHOR)
+    if text:
+        return text
+    for attr in ("aria-label", "title"):
+        if el.get(attr):
+            return _clean(el.get(attr), MAX_ANCHOR)
+    for img in el.iter("img"):
+        if img.get("alt"):
+            return _clean(img.get("alt"), MAX_ANCHOR)
+    return ""
+
+
+def _signature(el: lxml.html.HtmlElement) -> str:
+    ident = _DIGITS.sub("", el.get("id") or "")
+    classes = ".".join(sorted({_DIGITS.sub("", c) for c in (el.get("class") or "").split()}))
+    return f"{el.tag}#{ident}.{classes}"
+
+
+def template_fingerprint(root: lxml.html.HtmlElement) -> str:
+    """Hash of the page's layout skeleton, stable across article texts of the same template.
+
+    Uses structural elements that carry an id or class (editor-made article content rarely does), with
+    digits removed (``post-1234``), as a set of parent>child signature pairs: repeated items and text
+    length do not change it, a different layout does.
+    """
+    pairs: set[str] = set()
+    for el in root.iter(*_STRUCTURAL):
+        if el.tag != "body" and not (el.get("id") or el.get("class")):
+            continue
+        parent = el.getparent()
+        while parent is not None and parent.tag not in _STRUCTURAL:
+            parent = parent.getparent()
+        pairs.add(f"{_signature(parent) if parent is not None else ''}>{_signature(el)}")
+    return hashlib.sha1("\n".join(sorted(pairs)).encode()).hexdigest()[:12]
+
+
+def parse_page(text: str, base_url: str) -> PageFacts:
+    try:
+        root = lxml.html.document_fromstring(_XML_DECL.sub("", text, count=1) or "<html></html>")
+    except (etree.ParserError, ValueError):
+        return PageFacts(title=None, lang=None, links=[], template_fp=None, refused=[])
+    base_el = root.find(".//base[@href]")
+    base = urljoin(base_url, base_el.get("href").strip()) if base_el is not None else base_url
+    title_el = root.find(".//title")
+    title = _clean(title_el.text_content(), MAX_TITLE) if title_el is not None else None
+    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    links: list[Link] = []
+    refused: list[Link] = []
+    for el in root.iter("a", "area", "iframe", "frame"):
+        href = el.get("href") if el.tag in ("a", "area") else el.get("src")
+        if not href:
+            continue
+        href = href.strip()
+        low = href[:12].lower()
+        if not href or low.startswith(_SKIP_SCHEMES):
+            continue
+        try:
+            url = urljoin(base, href)
+        except ValueError:
+            continue
+        link = Link(url=url, anchor=_anchor_text(el) if el.tag in ("a", "area") else _clean(el.get("title"), 300),
+                    rel=el.get("rel"), tag=el.tag)
+        if url.split(":", 1)[0].lower() in ("http", "https"):
+            links.append(link)
+        else:
+            refused.append(link)
+    return PageFacts(title=title or None, lang=lang.strip() if lang else None, links=links,
+                     template_fp=template_fingerprint(root), refused=refused)

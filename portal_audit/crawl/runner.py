@@ -1,0 +1,150 @@
+"""Crawl every site of a registry in one process, a few sites at a time, into one run of the store.
+
+Each site gets its own Scrapy crawler (own politeness settings and scheduler); a semaphore bounds how
+many sites crawl at once. When a site's crawler ends, its status is derived from what the store holds,
+so the summary and the export can never disagree. Ctrl-C stops the crawlers gracefully: batches already
+written stay, the run is marked ``interrupted`` and sites not reached are left ``pending``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler, CrawlerProcess
+from twisted.internet.defer import Deferred, DeferredList, DeferredSemaphore
+
+from portal_audit import __version__
+from portal_audit.crawl.settings import base_settings, site_settings
+from portal_audit.registry import Registry, SiteConfig
+from portal_audit.spiders.site_spider import SharedState, SiteProgress, SiteSpider
+from portal_audit.store import BufferedWriter, Store, dumps, utcnow
+
+log = logging.getLogger("portal_audit.crawl")
+
+# Failures that mean part of the site could not be read (as opposed to a broken link on a healthy site).
+INCOMPLETE_KINDS = ("timeout", "connection", "tls", "dns", "too_large", "other")
+
+
+@dataclass
+class CrawlOutcome:
+    run_id: str
+    status: str                 # finished | interrupted
+    sites: list[dict[str, Any]]
+
+    @property
+    def failed_sites(self) -> list[dict[str, Any]]:
+        return [s for s in self.sites if s["status"] in ("unreachable", "pending")]
+
+
+class _Process(CrawlerProcess):
+    """CrawlerProcess that remembers a Ctrl-C/SIGTERM, so sites not yet started are not started."""
+
+    interrupted = False
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        self.interrupted = True
+        super()._signal_shutdown(signum, frame)
+
+    def site_crawler(self, settings: Any) -> Crawler:
+        init_reactor = not self._initialized_reactor
+        self._initialized_reactor = True
+        return Crawler(SiteSpider, settings, init_reactor=init_reactor)
+
+
+def site_status(store: Store, run_id: str, site_id: str, finish_reason: str | None) -> dict[str, Any]:
+    """ok | partial | unreachable, with counts and a one-line reason, from the stored facts."""
+    q = store.db.execute
+    pages = q("SELECT count(*) FROM pages WHERE run_id=? AND site_id=?", (run_id, site_id)).fetchone()[0]
+    pages_ok = q("SELECT count(DISTINCT final_url) FROM pages WHERE run_id=? AND site_id=? AND status=200 "
+                 "AND html_zlib IS NOT NULL", (run_id, site_id)).fetchone()[0]
+    kinds = dict(q("SELECT kind, count(*) FROM fetch_errors WHERE run_id=? AND site_id=? GROUP BY kind",
+                   (run_id, site_id)).fetchall())
+    server_errors = q("SELECT count(*) FROM pages WHERE run_id=? AND site_id=? AND status>=500",
+                      (run_id, site_id)).fetchone()[0]
+    reachable = q("SELECT count(*) FROM pages WHERE run_id=? AND site_id=? AND status<400",
+                  (run_id, site_id)).fetchone()[0]
+    documents = q("SELECT count(*) FROM documents WHERE run_id=? AND site_id=?", (run_id, site_id)).fetchone()[0]
+    links = q("SELECT count(*) FROM links WHERE run_id=? AND site_id=?", (run_id, site_id)).fetchone()[0]
+    incomplete = {k: v for k, v in kinds.items() if k in INCOMPLETE_KINDS}
+    if server_errors:
+        incomplete["http_5xx"] = server_errors
+    if not reachable:
+        status = "unreachable"
+        first = q("SELECT kind, detail FROM fetch_errors WHERE run_id=? AND site_id=? ORDER BY id LIMIT 1",
+                  (run_id, site_id)).fetchone()
+        reason = f"{first[0]}: {first[1]}" if first else "the home page answered no usable page"
+    elif finish_reason not in (None, "finished"):
+        status, reason = "partial", f"crawl stopped early ({finish_reason})"
+    elif incomplete:
+        status = "partial"
+        reason = "some pages could not be read: " + ", ".join(f"{k} {v}" for k, v in sorted(incomplete.items()))
+    else:
+        status, reason = "ok", None
+    return {"status": status, "status_reason": reason, "pages": pages, "pages_ok": pages_ok,
+            "errors": sum(kinds.values()), "error_kinds": dumps(kinds), "documents": documents, "links": links}
+
+
+def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR",
+                   on_progress: Callable[[list[SiteProgress]], None] | None = None,
+                   progress_interval: float = 0.5) -> CrawlOutcome:
+    """Crawl all sites of ``registry`` into a new run of ``store``; blocks until done or interrupted."""
+    run_id = store.create_run(
+        province=registry.province, registry_path=str(registry.path or ""), tool_version=__version__,
+        engine=f"scrapy {scrapy.__version__}", user_agent=registry.user_agent,
+        sites=[{"id": s.id, "name": s.name, "unit_type": s.unit_type, "url": s.url, "config": dumps(s.as_record())}
+               for s in registry.sites],
+    )
+    writer = BufferedWriter(store)
+    shared = SharedState()
+    base = base_settings(log_level)
+    process = _Process(base)
+    semaphore = DeferredSemaphore(registry.concurrent_sites)
+    progress: list[SiteProgress] = []
+
+    def crawl_site(site: SiteConfig) -> Deferred[Any] | None:
+        if process.interrupted:
+            return None
+        crawler = process.site_crawler(site_settings(base, site, registry.user_agent))
+        store.update_site(run_id, site.id, status="crawling", started_at=utcnow())
+        deferred = process.crawl(crawler, site=site, run_id=run_id, shared=shared, writer=writer)
+
+        def finished(result: Any) -> Any:
+            writer.flush()
+            spider = crawler.spider
+            spider.progress.done = True
+            reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+            values = site_status(store, run_id, site.id, reason)
+            store.update_site(run_id, site.id, finished_at=utcnow(),
+                              budget_exhausted=int(spider.budget_exhausted), **values)
+            return result
+
+        deferred.addBoth(finished)
+        # The spider exists once crawl() has started; register its live counters for the display.
+        if crawler.spider is not None:
+            progress.append(crawler.spider.progress)
+        return deferred
+
+    all_done = DeferredList([semaphore.run(crawl_site, site) for site in registry.sites], consumeErrors=True)
+    all_done.addBoth(process._stop_reactor)
+    if on_progress is not None:
+        from twisted.internet import task
+
+        loop = task.LoopingCall(lambda: on_progress(list(progress)))
+        loop.start(progress_interval, now=False)
+        def final_progress(result: Any) -> Any:
+            if loop.running:
+                loop.stop()
+            on_progress(list(progress))
+            return result
+
+        all_done.addBoth(final_progress)
+    process.start(stop_after_crawl=False)
+
+    writer.flush()
+    status = "interrupted" if process.interrupted else "finished"
+    store.finish_run(run_id, status, note="interrupted by a signal" if process.interrupted else None)
+    return CrawlOutcome(run_id=run_id, status=status, sites=store.sites(run_id))

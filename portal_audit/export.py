@@ -1,0 +1,135 @@
+"""The export: a run as one JSON document (or flat CSV rows), the project's public interface.
+
+Shape and field meanings are fixed by docs/export.md (schema ``portal-audit/export/1``) and validated
+against ``portal_audit/schemas/export-1.schema.json``; fields may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import yaml
+
+from portal_audit.store import Store
+
+SCHEMA_ID = "portal-audit/export/1"
+CSV_COLUMNS = ("site_id", "area", "id", "ref", "outcome", "url", "selector", "snippet")
+MAX_FOUND_ON = 10
+# Failures that make a link broken for a visitor (robots refusals, traps and refused schemes are not).
+BROKEN_KINDS = ("http", "dns", "timeout", "connection", "tls", "too_large", "redirect_loop", "redirect_limit",
+                "other")
+
+
+@cache
+def export_schema() -> dict[str, Any]:
+    return json.loads(resources.files("portal_audit").joinpath("schemas/export-1.schema.json").read_text("utf-8"))
+
+
+@cache
+def _regimes() -> list[dict[str, Any]]:
+    text = resources.files("portal_audit.checklists").joinpath("regimes.yaml").read_text("utf-8")
+    return yaml.safe_load(text)["regimes"]
+
+
+def regime_on(day: date) -> str | None:
+    """The regime in force on ``day`` (legal.md §2), e.g. nd224_2026 since 2026-07-01."""
+    for regime in _regimes():
+        until = regime["in_force_until"]
+        if regime["in_force_from"] <= day and (until is None or day <= until):
+            return regime["id"]
+    return None
+
+
+def _crawl_status(site: dict[str, Any]) -> str:
+    # A site the run never reached (interrupted before it started) is reported as partial, with a reason.
+    return site["status"] if site["status"] in ("ok", "partial", "unreachable") else "partial"
+
+
+def _found_on(store: Store, run_id: str, site_id: str, url: str, extra: str | None = None) -> list[str]:
+    rows = store.db.execute(
+        "SELECT DISTINCT from_url FROM links WHERE run_id=? AND site_id=? AND to_url=? LIMIT ?",
+        (run_id, site_id, url, MAX_FOUND_ON)).fetchall()
+    pages = [r[0] for r in rows]
+    if extra and extra not in pages:
+        pages.insert(0, extra)
+    return pages[:MAX_FOUND_ON]
+
+
+def broken_links(store: Store, run_id: str, site_id: str) -> list[dict[str, Any]]:
+    """Links a visitor of this site would find broken: pages, documents and external targets."""
+    out: dict[str, dict[str, Any]] = {}
+    marks = ",".join("?" * len(BROKEN_KINDS))
+    for url, kind, status, referrer in store.db.execute(
+            f"SELECT url, kind, status, referrer FROM fetch_errors WHERE run_id=? AND site_id=? "
+            f"AND kind IN ({marks}) ORDER BY id", (run_id, site_id, *BROKEN_KINDS)):
+        out.setdefault(url, {"url": url, "status": status, "error": None if kind == "http" else kind,
+                             "found_on": _found_on(store, run_id, site_id, url, referrer)})
+    for url, status, error, found_on in store.db.execute(
+            "SELECT url, status, error, found_on FROM documents WHERE run_id=? AND site_id=? "
+            "AND (status >= 400 OR error IS NOT NULL) ORDER BY url", (run_id, site_id)):
+        out.setdefault(url, {"url": url, "status": status, "error": error,
+                             "found_on": _found_on(store, run_id, site_id, url, found_on)})
+    for url, status, error in store.db.execute(
+            "SELECT c.url, c.status, c.error FROM link_checks c WHERE c.run_id=? "
+            "AND (c.status >= 400 OR c.error IS NOT NULL) "
+            "AND c.url IN (SELECT to_url FROM links WHERE run_id=? AND site_id=?) ORDER BY c.url",
+            (run_id, run_id, site_id)):
+        if error in ("blocked_private", "blocked_scheme"):
+            continue
+        out.setdefault(url, {"url": url, "status": status, "error": error,
+                             "found_on": _found_on(store, run_id, site_id, url)})
+    return list(out.values())
+
+
+def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
+    run = store.run(run_id)
+    started = run["started_at"]
+    sites = []
+    for site in store.sites(run["id"]):
+        sites.append({
+            "id": site["id"], "name": site["name"], "unit_type": site["unit_type"], "url": site["url"],
+            "crawl": {"status": _crawl_status(site), "pages": site["pages_ok"] or 0, "errors": site["errors"] or 0,
+                      "reason": site["status_reason"] or (None if site["status"] != "pending" else "not crawled"),
+                      "error_kinds": json.loads(site["error_kinds"] or "{}")},
+            "score": None,
+            "area_scores": {"content": None, "services": None, "accessibility": None, "technical": None},
+            "checks": [],
+            "services": [],
+            "accessibility": [],
+            "broken_links": broken_links(store, run["id"], site["id"]),
+        })
+    return {
+        "schema": SCHEMA_ID,
+        "run": {"id": run["id"], "started_at": started, "finished_at": run["finished_at"],
+                "status": run["status"], "regime": regime_on(date.fromisoformat(started[:10])),
+                "province": run["province"], "tool_version": run["tool_version"]},
+        "sites": sites,
+    }
+
+
+def validate_export(document: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError when the document breaks the public contract."""
+    jsonschema.validate(document, export_schema())
+
+
+def export_csv(document: dict[str, Any]) -> str:
+    """Flat rows, one per check and evidence page (contract: site_id, area, id, ref, outcome, url, ...)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for site in document["sites"]:
+        for check in site["checks"]:
+            ref = check.get("ref")
+            ref_text = " ".join(str(ref[k]) for k in ("doc", "article", "clause", "point") if ref and ref.get(k)) \
+                if ref else ""
+            for ev in check.get("evidence") or [{"url": None, "selector": None, "snippet": None}]:
+                writer.writerow([site["id"], check["area"], check["id"], ref_text, check["outcome"],
+                                 ev.get("url") or "", ev.get("selector") or "", ev.get("snippet") or ""])
+    return buffer.getvalue()

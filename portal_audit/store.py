@@ -1,0 +1,329 @@
+"""The SQLite store: one file holds every run, so audits and reports re-run without re-crawling.
+
+Design choices, in the spirit of sqlite-utils and Datasette:
+- plain tables with readable columns (URLs, not ids) so ``datasette audit.db`` is useful as is;
+- WAL journal, so a report can read while a crawl writes;
+- writes are buffered and flushed in one transaction per batch: a crash loses at most the last batch and
+  never leaves a half-written batch;
+- a finished run is immutable: triggers refuse any insert, update or delete of its rows.
+The schema is documented in docs/schema.md; bump SCHEMA_VERSION and add a migration when it changes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    applied_at TEXT NOT NULL,
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'interrupted', 'failed')),
+    province TEXT,
+    registry_path TEXT,
+    tool_version TEXT,
+    engine TEXT,
+    user_agent TEXT,
+    sites_total INTEGER,
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS sites (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    unit_type TEXT NOT NULL,
+    url TEXT NOT NULL,
+    config TEXT,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'crawling', 'ok', 'partial', 'unreachable')),
+    status_reason TEXT,
+    pages INTEGER DEFAULT 0,
+    pages_ok INTEGER DEFAULT 0,
+    errors INTEGER DEFAULT 0,
+    error_kinds TEXT,
+    documents INTEGER DEFAULT 0,
+    links INTEGER DEFAULT 0,
+    budget_exhausted INTEGER DEFAULT 0,
+    started_at TEXT,
+    finished_at TEXT,
+    PRIMARY KEY (run_id, id)
+);
+CREATE TABLE IF NOT EXISTS pages (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    final_url TEXT NOT NULL,
+    status INTEGER,
+    content_type TEXT,
+    declared_encoding TEXT,
+    detected_encoding TEXT,
+    encoding_issue TEXT,
+    bytes INTEGER,
+    elapsed_ms INTEGER,
+    depth INTEGER,
+    referrer TEXT,
+    fetched_at TEXT,
+    title TEXT,
+    lang TEXT,
+    template_fp TEXT,
+    redirects TEXT,
+    headers TEXT,
+    html_zlib BLOB,
+    UNIQUE (run_id, site_id, url)
+);
+CREATE INDEX IF NOT EXISTS pages_run_site ON pages (run_id, site_id);
+CREATE INDEX IF NOT EXISTS pages_template ON pages (run_id, site_id, template_fp);
+CREATE TABLE IF NOT EXISTS links (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    from_url TEXT NOT NULL,
+    to_url TEXT NOT NULL,
+    anchor TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('internal', 'out_of_scope', 'external', 'document', 'refused')),
+    rel TEXT
+);
+CREATE INDEX IF NOT EXISTS links_to ON links (run_id, to_url);
+CREATE INDEX IF NOT EXISTS links_from ON links (run_id, site_id, from_url);
+CREATE TABLE IF NOT EXISTS documents (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    found_on TEXT,
+    method TEXT,
+    status INTEGER,
+    content_type TEXT,
+    bytes INTEGER,
+    error TEXT,
+    checked_at TEXT,
+    PRIMARY KEY (run_id, site_id, url)
+);
+CREATE TABLE IF NOT EXISTS link_checks (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    url TEXT NOT NULL,
+    method TEXT,
+    status INTEGER,
+    error TEXT,
+    detail TEXT,
+    final_url TEXT,
+    checked_at TEXT,
+    PRIMARY KEY (run_id, url)
+);
+CREATE TABLE IF NOT EXISTS site_files (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status INTEGER,
+    content_type TEXT,
+    bytes INTEGER,
+    error TEXT,
+    body_zlib BLOB,
+    fetched_at TEXT,
+    PRIMARY KEY (run_id, site_id, url)
+);
+CREATE TABLE IF NOT EXISTS fetch_errors (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status INTEGER,
+    detail TEXT,
+    referrer TEXT,
+    at TEXT
+);
+CREATE INDEX IF NOT EXISTS fetch_errors_run_site ON fetch_errors (run_id, site_id, kind);
+"""
+
+# Tables whose rows belong to a run and so freeze with it.
+RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors")
+
+ERROR_KINDS = (
+    "dns", "timeout", "connection", "tls", "http", "too_large", "robots", "redirect_loop", "redirect_limit",
+    "blocked_private", "blocked_scheme", "trap", "budget", "other",
+)
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _immutability_triggers() -> str:
+    """A finished run's rows can never change: the audit trail behind week-over-week diffs."""
+    parts = []
+    for table in RUN_TABLES:
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
+            parts.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_frozen BEFORE {event} ON {table} "
+                f"WHEN (SELECT status FROM runs WHERE id = {row}.run_id) = 'finished' "
+                f"BEGIN SELECT RAISE(ABORT, 'run is finished and immutable'); END;"
+            )
+    parts.append(
+        "CREATE TRIGGER IF NOT EXISTS runs_update_frozen BEFORE UPDATE ON runs "
+        "WHEN OLD.status = 'finished' "
+        "BEGIN SELECT RAISE(ABORT, 'run is finished and immutable'); END;"
+    )
+    return "\n".join(parts)
+
+
+class StoreError(Exception):
+    pass
+
+
+class Store:
+    """Open (and create or migrate) an audit database."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite_utils.Database(str(self.path))
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.enable_wal()
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable SQLite database ({exc})") from None
+
+    def _migrate(self) -> None:
+        current = 0
+        if "schema_migrations" in self.db.table_names():
+            row = self.db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+            current = row[0] or 0
+        if current > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: written by a newer portal-audit (schema {current} > {SCHEMA_VERSION})")
+        if current == SCHEMA_VERSION:
+            return
+        with self.db.atomic():
+            self.db.executescript(SCHEMA + _immutability_triggers())
+            self.db.execute(
+                "INSERT INTO schema_migrations (version, applied_at, note) VALUES (?, ?, ?)",
+                (SCHEMA_VERSION, utcnow(), "initial schema"),
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- runs --------------------------------------------------------------------------------------------
+
+    def create_run(self, *, province: str, registry_path: str, tool_version: str, engine: str,
+                   user_agent: str, sites: Iterable[dict[str, Any]]) -> str:
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        existing = {r[0] for r in self.db.execute("SELECT id FROM runs WHERE id LIKE ?", (run_id + "%",))}
+        suffix = 1
+        base = run_id
+        while run_id in existing:
+            suffix += 1
+            run_id = f"{base}-{suffix}"
+        site_rows = list(sites)
+        with self.db.atomic():
+            self.db["runs"].insert({
+                "id": run_id, "started_at": utcnow(), "status": "running", "province": province,
+                "registry_path": registry_path, "tool_version": tool_version, "engine": engine,
+                "user_agent": user_agent, "sites_total": len(site_rows),
+            })
+            self.db["sites"].insert_all({**row, "run_id": run_id, "status": "pending"} for row in site_rows)
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, note: str | None = None) -> None:
+        with self.db.atomic():
+            self.db.execute("UPDATE runs SET status = ?, finished_at = ?, note = ? WHERE id = ?",
+                            (status, utcnow(), note, run_id))
+
+    def run(self, run_id: str | None = None) -> dict[str, Any]:
+        """A run by id, or the newest one; raises StoreError when there is none."""
+        if run_id:
+            rows = list(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
+        else:
+            rows = list(self.db.query("SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT 1"))
+        if not rows:
+            raise StoreError(f"{self.path}: no run {run_id!r}" if run_id else f"{self.path}: no runs yet")
+        return rows[0]
+
+    def update_site(self, run_id: str, site_id: str, **values: Any) -> None:
+        with self.db.atomic():
+            self.db["sites"].update((run_id, site_id), values)
+
+    def sites(self, run_id: str) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM sites WHERE run_id = ? ORDER BY rowid", [run_id]))
+
+    def query(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Iterator[dict[str, Any]]:
+        return self.db.query(sql, params)
+
+
+class BufferedWriter:
+    """Collects rows from the crawl and writes them in batches, one transaction per batch.
+
+    The crawl runs in one thread (Twisted's reactor), so no locking is needed; a flush costs a few
+    milliseconds and happens every ``batch_rows`` rows or ``max_seconds``, whichever comes first.
+    """
+
+    def __init__(self, store: Store, batch_rows: int = 500, max_seconds: float = 2.0):
+        self.store = store
+        self.batch_rows = batch_rows
+        self.max_seconds = max_seconds
+        self._buffers: dict[str, list[dict[str, Any]]] = {}
+        self._pending = 0
+        self._last_flush = time.monotonic()
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        self._buffers.setdefault(table, []).append(row)
+        self._pending += 1
+        if self._pending >= self.batch_rows or time.monotonic() - self._last_flush > self.max_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        buffers, self._buffers, self._pending = self._buffers, {}, 0
+        self._last_flush = time.monotonic()
+        db = self.store.db
+        with db.atomic():
+            for table, rows in buffers.items():
+                if table in _PKS:
+                    db[table].upsert_all(rows, pk=_PKS[table], batch_size=1000)
+                else:
+                    db[table].insert_all(rows, batch_size=1000, ignore=table == "pages")
+
+
+_PKS = {"documents": ("run_id", "site_id", "url"), "link_checks": ("run_id", "url"),
+        "site_files": ("run_id", "site_id", "url")}
+
+
+def compress_html(body: bytes) -> bytes:
+    return zlib.compress(body, 3)
+
+
+def decompress_html(blob: bytes | None) -> bytes:
+    return zlib.decompress(blob) if blob else b""
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@contextmanager
+def open_store(path: str | Path) -> Iterator[Store]:
+    store = Store(path)
+    try:
+        yield store
+    finally:
+        store.close()

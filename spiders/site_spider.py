@@ -1,0 +1,414 @@
+"""The one spider: discovers a registry site's pages politely and records what it saw, judging nothing.
+
+One instance per registry site, all in one process. It follows links within the site's hosts and path
+scope, reads robots.txt and sitemaps, keeps its own page budget and trap guard, follows redirects itself
+(so chains and loops are recorded, not silently dropped), and checks documents and external links with
+HEAD. Everything it learns leaves as items for the store pipeline.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import StopDownload
+from scrapy.http import Response
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from portal_audit.crawl.encoding import decode_html
+from portal_audit.crawl.errors import classify
+from portal_audit.crawl.pagefacts import parse_page
+from portal_audit.netsafety import address_allowed, literal_ip, scheme_allowed
+from portal_audit.registry import SiteConfig
+from portal_audit.store import compress_html, dumps, utcnow
+from portal_audit.urls import Scope, TrapGuard, canonical_url, is_document
+
+MAX_REDIRECTS = 10
+MAX_SITEMAPS = 50
+MAX_HEADER_BYTES = 8_000
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass
+class SharedState:
+    """State shared by all site spiders of one run: external URLs are checked once per run."""
+
+    external_scheduled: set[str] = field(default_factory=set)
+
+
+@dataclass
+class SiteProgress:
+    """Live counters for the progress display; the store stays the source of truth."""
+
+    site_id: str
+    scheduled: int = 0
+    fetched: int = 0
+    errors: int = 0
+    checks: int = 0
+    done: bool = False
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _is_html(content_type: str | None, body: bytes) -> bool:
+    if content_type:
+        return content_type.split(";")[0].strip().lower() in HTML_TYPES
+    return body[:512].lstrip().lower().startswith((b"<!doctype html", b"<html"))
+
+
+def _headers_json(response: Response) -> str:
+    headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+    return dumps(headers)[:MAX_HEADER_BYTES]
+
+
+class SiteSpider(scrapy.Spider):
+    name = "portal-audit-site"
+
+    def __init__(self, site: SiteConfig, run_id: str, shared: SharedState, writer: Any, **kwargs: Any):
+        super().__init__(name=f"site:{site.id}", **kwargs)
+        self.site = site
+        self.run_id = run_id
+        self.shared = shared
+        self.writer = writer
+        self.allow_private_networks = site.allow_private_networks
+        self.scope = Scope.for_site(site.url, site.hosts, site.scope)
+        self.traps = TrapGuard()
+        self.seen: set[str] = set()            # canonical page URLs requested or reached by a redirect
+        self.probed: set[str] = set()          # documents and out-of-scope URLs already checked
+        self.refused: set[str] = set()         # URLs refused (scheme, private address, trap) already recorded
+        self.external_budget = site.max_external_checks if site.check_external_links else 0
+        self.document_budget = site.max_documents
+        self.sitemaps_seen: set[str] = set()
+        self.budget_exhausted = False
+        self.progress = SiteProgress(site.id)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
+        return spider
+
+    # --- requests --------------------------------------------------------------------------------------
+
+    def _meta(self, kind: str, **extra: Any) -> dict[str, Any]:
+        return {"pa_kind": kind, "handle_httpstatus_all": True, **extra}
+
+    def _page_request(self, url: str, depth: int, referrer: str | None) -> Request | None:
+        """Schedule a page once, within budget, depth and trap limits; None when it is not crawled."""
+        if url in self.seen:
+            return None
+        if depth > self.site.max_depth:
+            return None
+        reason = self.traps.check(url)
+        if reason:
+            self._refuse(url, "trap", reason, referrer)
+            return None
+        if len(self.seen) >= self.site.max_pages:
+            self.budget_exhausted = True
+            return None
+        self.seen.add(url)
+        self.progress.scheduled += 1
+        return Request(url, callback=self.parse_page, errback=self.page_failed, dont_filter=True,
+                       priority=-depth,
+                       meta=self._meta("page", pa_depth=depth, pa_referrer=referrer, pa_origin=url,
+                                       pa_redirects=[], pa_started=time.monotonic()))
+
+    def _probe_request(self, url: str, kind: str, referrer: str, method: str = "HEAD",
+                       redirects: list[dict[str, Any]] | None = None, origin: str | None = None) -> Request:
+        """HEAD (then GET, headers only) for a document or an external/out-of-scope link."""
+        meta = self._meta(kind, pa_referrer=referrer, pa_origin=origin or url, pa_redirects=redirects or [],
+                          pa_method=method)
+        if kind == "external":
+            meta["dont_obey_robotstxt"] = True  # one HEAD per URL is a link check, not crawling
+        return Request(url, method=method, callback=self.parse_probe, errback=self.probe_failed,
+                       dont_filter=True, priority=-100, meta=meta)
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in (self.site.url, *self.site.start_urls):
+            request = self._page_request(canonical_url(url), 0, None)
+            if request:
+                yield request
+        root = "{0.scheme}://{0.netloc}".format(urlsplit(self.site.url))
+        yield Request(root + "/robots.txt", callback=self.parse_robots, errback=self.site_file_failed,
+                      dont_filter=True, priority=10,
+                      meta=self._meta("site_file", pa_file="robots", dont_obey_robotstxt=True))
+        yield self._sitemap_request(root + "/sitemap.xml")
+
+    def _sitemap_request(self, url: str) -> Request:
+        self.sitemaps_seen.add(url)
+        return Request(url, callback=self.parse_sitemap, errback=self.site_file_failed, dont_filter=True,
+                       priority=5, meta=self._meta("site_file", pa_file="sitemap"))
+
+    # --- signals ---------------------------------------------------------------------------------------
+
+    def _on_headers(self, headers: Any, body_length: int, request: Request, spider: scrapy.Spider) -> None:
+        """Stop downloading bodies we never read: probes, and non-HTML answers to page requests."""
+        if spider is not self:
+            return
+        kind = request.meta.get("pa_kind")
+        if kind in ("document", "external"):
+            raise StopDownload(fail=False)
+        if kind == "page":
+            ctype = headers.get(b"Content-Type")
+            if ctype and ctype.split(b";")[0].strip().lower().decode("latin-1") not in HTML_TYPES:
+                raise StopDownload(fail=False)
+
+    # --- recording -------------------------------------------------------------------------------------
+
+    def _row(self, table: str, **values: Any) -> dict[str, Any]:
+        return {"_table": table, "run_id": self.run_id, "site_id": self.site.id, **values}
+
+    def _error(self, url: str, kind: str, detail: str, referrer: str | None,
+               status: int | None = None) -> dict[str, Any]:
+        self.progress.errors += 1
+        return self._row("fetch_errors", url=url, kind=kind, status=status, detail=detail[:500],
+                         referrer=referrer, at=utcnow())
+
+    def _refuse(self, url: str, kind: str, detail: str, referrer: str | None) -> None:
+        """Record a refused URL once; written directly because it happens outside a callback's output."""
+        if url in self.refused:
+            return
+        self.refused.add(url)
+        item = self._error(url, kind, detail, referrer)
+        item.pop("_table")
+        self.writer.add("fetch_errors", item)
+
+    # --- pages -----------------------------------------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        self.progress.fetched += 1
+        if 300 <= response.status < 400:
+            yield from self._follow_redirect(response, meta, self._page_redirect_target)
+            return
+        ctype = _header(response, "Content-Type")
+        elapsed = int((time.monotonic() - meta["pa_started"]) * 1000)
+        body = response.body
+        if not _is_html(ctype, body):
+            yield self._row("documents", url=meta["pa_origin"], found_on=meta["pa_referrer"], method="GET",
+                            status=response.status, content_type=ctype,
+                            bytes=_content_length(response), error=None, checked_at=utcnow())
+            return
+        decoded = decode_html(body, ctype)
+        facts = parse_page(decoded.text, response.url)
+        yield self._row(
+            "pages", url=meta["pa_origin"], final_url=response.url, status=response.status, content_type=ctype,
+            declared_encoding=decoded.declared, detected_encoding=decoded.detected,
+            encoding_issue=decoded.issue, bytes=len(body), elapsed_ms=elapsed, depth=meta["pa_depth"],
+            referrer=meta["pa_referrer"], fetched_at=utcnow(), title=facts.title, lang=facts.lang,
+            template_fp=facts.template_fp, redirects=dumps(meta["pa_redirects"]) if meta["pa_redirects"] else None,
+            headers=_headers_json(response), html_zlib=compress_html(body),
+        )
+        if response.status >= 400:
+            yield self._error(meta["pa_origin"], "http", f"HTTP {response.status}", meta["pa_referrer"],
+                              response.status)
+            return
+        yield from self._links(response.url, facts, meta["pa_depth"])
+
+    def _links(self, page_url: str, facts: Any, depth: int) -> Iterator[Any]:
+        for link in facts.refused:
+            yield self._row("links", from_url=page_url, to_url=link.url[:2000], anchor=link.anchor, kind="refused",
+                            rel=link.rel)
+            self._refuse(link.url[:2000], "blocked_scheme", "link to a non-web scheme", page_url)
+        for link in facts.links:
+            try:
+                url = canonical_url(link.url)
+            except ValueError:
+                continue
+            kind = self._link_kind(url)
+            yield self._row("links", from_url=page_url, to_url=url, anchor=link.anchor, kind=kind, rel=link.rel)
+            if kind == "internal":
+                request = self._page_request(url, depth + 1, page_url)
+            elif kind == "document":
+                request = self._document_probe(url, page_url)
+            elif kind == "refused":
+                request = None
+            else:
+                request = self._external_probe(url, page_url)
+            if request is not None:
+                yield request
+
+    def _link_kind(self, url: str) -> str:
+        ip = literal_ip(urlsplit(url).hostname or "")
+        if ip is not None and not address_allowed(ip, self.allow_private_networks):
+            self._refuse(url, "blocked_private", f"link to a private or reserved address ({ip})", None)
+            return "refused"
+        if is_document(url) and self.scope.same_host(url):
+            return "document"
+        if self.scope.contains(url):
+            return "internal"
+        return "out_of_scope" if self.scope.same_host(url) else "external"
+
+    def _document_probe(self, url: str, referrer: str) -> Request | None:
+        if url in self.probed or self.document_budget <= 0:
+            return None
+        self.probed.add(url)
+        self.document_budget -= 1
+        return self._probe_request(url, "document", referrer)
+
+    def _external_probe(self, url: str, referrer: str) -> Request | None:
+        if self.external_budget <= 0 or url in self.shared.external_scheduled:
+            return None
+        self.shared.external_scheduled.add(url)
+        self.external_budget -= 1
+        self.progress.checks += 1
+        return self._probe_request(url, "external", referrer)
+
+    def page_failed(self, failure: Failure) -> Iterator[Any]:
+        meta = failure.request.meta
+        self.progress.fetched += 1
+        kind, detail = classify(failure)
+        yield self._error(meta.get("pa_origin", failure.request.url), kind, detail, meta.get("pa_referrer"))
+
+    # --- redirects -------------------------------------------------------------------------------------
+
+    def _follow_redirect(self, response: Response, meta: dict[str, Any], next_request: Any) -> Iterator[Any]:
+        """Follow one hop ourselves, so every hop is recorded and loops are named, not dropped."""
+        location = _header(response, "Location")
+        chain = [*meta["pa_redirects"], {"url": response.url, "status": response.status}]
+        origin, referrer = meta["pa_origin"], meta["pa_referrer"]
+        if not location:
+            yield self._error(origin, "http", f"HTTP {response.status} without Location", referrer, response.status)
+            return
+        target = canonical_url(urljoin(response.url, location.strip()))
+        hops = [hop["url"] for hop in chain]
+        if target in hops:
+            yield self._error(origin, "redirect_loop", " -> ".join([*hops, target])[:500], referrer, response.status)
+            return
+        if len(chain) >= MAX_REDIRECTS:
+            yield self._error(origin, "redirect_limit", f"more than {MAX_REDIRECTS} redirects", referrer,
+                              response.status)
+            return
+        if not scheme_allowed(target):
+            yield self._error(origin, "blocked_scheme", f"redirect to {target[:200]}", referrer, response.status)
+            return
+        ip = literal_ip(urlsplit(target).hostname or "")
+        if ip is not None and not address_allowed(ip, self.allow_private_networks):
+            yield self._error(target, "blocked_private", f"redirect from {origin} to a private address ({ip})",
+                              referrer, response.status)
+            return
+        yield from next_request(response, meta, target, chain)
+
+    def _page_redirect_target(self, response: Response, meta: dict[str, Any], target: str,
+                              chain: list[dict[str, Any]]) -> Iterator[Any]:
+        if self.scope.contains(target) and target not in self.seen:
+            self.seen.add(target)
+            yield response.request.replace(url=target, meta={**meta, "pa_redirects": chain})
+            return
+        # Left the site, or reached a page already crawled: record where the URL leads and stop.
+        yield self._row("pages", url=meta["pa_origin"], final_url=target, status=response.status,
+                        content_type=_header(response, "Content-Type"), bytes=len(response.body),
+                        depth=meta["pa_depth"], referrer=meta["pa_referrer"], fetched_at=utcnow(),
+                        redirects=dumps(chain), headers=_headers_json(response))
+
+    # --- documents and external links -----------------------------------------------------------------
+
+    def parse_probe(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        if 300 <= response.status < 400:
+            yield from self._follow_redirect(response, meta, self._probe_redirect_target)
+            return
+        if response.status in (400, 403, 405, 501) and meta["pa_method"] == "HEAD":
+            # Many servers refuse HEAD; ask again with GET (the body is never downloaded).
+            yield self._probe_request(response.url, meta["pa_kind"], meta["pa_referrer"], "GET",
+                                      meta["pa_redirects"], meta["pa_origin"])
+            return
+        yield self._probe_row(meta, status=response.status, final_url=response.url,
+                              content_type=_header(response, "Content-Type"),
+                              length=_content_length(response), error=None, detail=None)
+
+    def _probe_redirect_target(self, response: Response, meta: dict[str, Any], target: str,
+                               chain: list[dict[str, Any]]) -> Iterator[Any]:
+        yield self._probe_request(target, meta["pa_kind"], meta["pa_referrer"], meta["pa_method"], chain,
+                                  meta["pa_origin"])
+
+    def probe_failed(self, failure: Failure) -> Iterator[Any]:
+        meta = failure.request.meta
+        kind, detail = classify(failure)
+        if kind in ("blocked_private", "blocked_scheme"):
+            yield self._error(failure.request.url, kind, detail, meta.get("pa_referrer"))
+        yield self._probe_row(meta, status=None, final_url=None, content_type=None, length=None, error=kind,
+                              detail=detail)
+
+    def _probe_row(self, meta: dict[str, Any], *, status: int | None, final_url: str | None,
+                   content_type: str | None, length: int | None, error: str | None,
+                   detail: str | None) -> dict[str, Any]:
+        if meta["pa_kind"] == "document":
+            return self._row("documents", url=meta["pa_origin"], found_on=meta["pa_referrer"],
+                             method=meta["pa_method"], status=status, content_type=content_type, bytes=length,
+                             error=error, checked_at=utcnow())
+        row = self._row("link_checks", url=meta["pa_origin"], method=meta["pa_method"], status=status,
+                        error=error, detail=detail, final_url=final_url, checked_at=utcnow())
+        row.pop("site_id")
+        return row
+
+    # --- robots.txt and sitemaps ----------------------------------------------------------------------
+
+    def _site_file_row(self, response: Response, kind: str, body: bytes) -> dict[str, Any]:
+        return self._row("site_files", url=response.url, kind=kind, status=response.status,
+                         content_type=_header(response, "Content-Type"), bytes=len(response.body), error=None,
+                         body_zlib=compress_html(body) if response.status < 400 else None, fetched_at=utcnow())
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        yield self._site_file_row(response, "robots", response.body)
+        if response.status >= 400:
+            return
+        text = response.body.decode("utf-8", "replace")
+        for url in sitemap_urls_from_robots(text, base_url=response.url):
+            url = canonical_url(url)
+            if self.scope.same_host(url) and url not in self.sitemaps_seen and len(self.sitemaps_seen) < MAX_SITEMAPS:
+                yield self._sitemap_request(url)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.site.max_page_bytes)
+            except Exception:  # noqa: BLE001 - a broken archive is a finding, not a crash
+                body = b""
+        yield self._site_file_row(response, "sitemap", body)
+        if response.status >= 400 or not body.strip():
+            return
+        try:
+            sitemap = Sitemap(body)
+        except Exception:  # noqa: BLE001 - malformed XML
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            url = canonical_url(loc)
+            if sitemap.type == "sitemapindex":
+                if self.scope.same_host(url) and url not in self.sitemaps_seen and len(self.sitemaps_seen) < MAX_SITEMAPS:
+                    yield self._sitemap_request(url)
+            elif self.scope.contains(url):
+                request = self._page_request(url, 1, response.url)
+                if request is not None:
+                    yield request
+
+    def site_file_failed(self, failure: Failure) -> Iterator[Any]:
+        kind, detail = classify(failure)
+        meta = failure.request.meta
+        yield self._row("site_files", url=failure.request.url, kind=meta.get("pa_file"), status=None,
+                        content_type=None, bytes=None, error=kind, body_zlib=None, fetched_at=utcnow())
+        if kind in ("blocked_private", "blocked_scheme"):
+            yield self._error(failure.request.url, kind, detail, None)
+
+
+def _content_length(response: Response) -> int | None:
+    value = response.headers.get("Content-Length")
+    try:
+        return int(value) if value else (len(response.body) or None)
+    except ValueError:
+        return None
