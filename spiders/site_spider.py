@@ -360,6 +360,9 @@ class SiteSpider(scrapy.Spider):
                          content_type=_header(response, "Content-Type"), bytes=len(response.body), error=None,
                          body_zlib=compress_html(body) if response.status < 400 else None, fetched_at=utcnow())
 
+    def _new_sitemap(self, url: str) -> bool:
+        return self.scope.same_host(url) and url not in self.sitemaps_seen and len(self.sitemaps_seen) < MAX_SITEMAPS
+
     def parse_robots(self, response: Response) -> Iterator[Any]:
         yield self._site_file_row(response, "robots", response.body)
         if response.status >= 400:
@@ -367,7 +370,7 @@ class SiteSpider(scrapy.Spider):
         text = response.body.decode("utf-8", "replace")
         for url in sitemap_urls_from_robots(text, base_url=response.url):
             url = canonical_url(url)
-            if self.scope.same_host(url) and url not in self.sitemaps_seen and len(self.sitemaps_seen) < MAX_SITEMAPS:
+            if self._new_sitemap(url):
                 yield self._sitemap_request(url)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
@@ -375,14 +378,14 @@ class SiteSpider(scrapy.Spider):
         if body[:2] == b"\x1f\x8b":
             try:
                 body = gunzip(body, max_size=self.site.max_page_bytes)
-            except Exception:  # noqa: BLE001 - a broken archive is a finding, not a crash
+            except Exception:
                 body = b""
         yield self._site_file_row(response, "sitemap", body)
         if response.status >= 400 or not body.strip():
             return
         try:
             sitemap = Sitemap(body)
-        except Exception:  # noqa: BLE001 - malformed XML
+        except Exception:
             return
         for entry in sitemap:
             loc = entry.get("loc")
@@ -390,7 +393,7 @@ class SiteSpider(scrapy.Spider):
                 continue
             url = canonical_url(loc)
             if sitemap.type == "sitemapindex":
-                if self.scope.same_host(url) and url not in self.sitemaps_seen and len(self.sitemaps_seen) < MAX_SITEMAPS:
+                if self._new_sitemap(url):
                     yield self._sitemap_request(url)
             elif self.scope.contains(url):
                 request = self._page_request(url, 1, response.url)

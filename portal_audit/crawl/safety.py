@@ -52,7 +52,7 @@ class PrivateNetworkGuard:
 
                 try:
                     resolved = await maybe_deferred_to_future(reactor.resolve(host))
-                except Exception:  # noqa: BLE001 - the download itself will report the DNS error
+                except Exception:
                     return None
                 ip = literal_ip(resolved)
         if ip is not None and not address_allowed(ip, self._allowance()):

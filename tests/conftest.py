@@ -1,0 +1,91 @@
+"""Shared fixtures: a tiny scripted HTTP server and a CLI runner.
+
+Crawls run in a subprocess, as users run them: Twisted's reactor cannot restart inside one process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Route:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+
+
+class ScriptedServer:
+    """Serves fixed routes on a loopback address and counts every request it receives."""
+
+    def __init__(self, host: str = "127.0.0.1"):
+        self.routes: dict[str, Route] = {}
+        self.hits: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, with_body: bool) -> None:
+                server.hits.append(self.path)
+                route = server.routes.get(self.path) or Route(404, b"<html><title>404</title></html>")
+                self.send_response(route.status)
+                for key, value in route.headers.items():
+                    self.send_header(key, value.replace("{base}", server.base))
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                if with_body:
+                    self.wfile.write(route.body.replace(b"{base}", server.base.encode()))
+
+            def do_GET(self) -> None:
+                self._answer(True)
+
+            def do_HEAD(self) -> None:
+                self._answer(False)
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://{host}:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def page(self, path: str, html: str, status: int = 200, **headers: str) -> None:
+        self.routes[path] = Route(status, html.encode("utf-8"),
+                                  {"Content-Type": "text/html; charset=utf-8", **headers})
+
+    def __enter__(self) -> ScriptedServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def scripted_server() -> Iterator[ScriptedServer]:
+    with ScriptedServer() as server:
+        yield server
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 240,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``portal-audit`` as a user would (same interpreter, so an editable install is used)."""
+    return subprocess.run([sys.executable, "-m", "portal_audit", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"})
+
+
+@pytest.fixture
+def cli():
+    return run_cli
