@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 class Route:
     status: int = 200
     body: bytes = b""
+    delay: float = 0.0
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
 
 
@@ -38,6 +40,8 @@ class ScriptedServer:
             def _answer(self, with_body: bool) -> None:
                 server.hits.append(self.path)
                 route = server.routes.get(self.path) or Route(404, b"<html><title>404</title></html>")
+                if route.delay:
+                    time.sleep(route.delay)
                 self.send_response(route.status)
                 for key, value in route.headers.items():
                     self.send_header(key, value.replace("{base}", server.base))
@@ -60,8 +64,8 @@ class ScriptedServer:
         self.base = f"http://{host}:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def page(self, path: str, html: str, status: int = 200, **headers: str) -> None:
-        self.routes[path] = Route(status, html.encode("utf-8"),
+    def page(self, path: str, html: str, status: int = 200, delay: float = 0.0, **headers: str) -> None:
+        self.routes[path] = Route(status, html.encode("utf-8"), delay,
                                   {"Content-Type": "text/html; charset=utf-8", **headers})
 
     def __enter__(self) -> ScriptedServer:
