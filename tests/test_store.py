@@ -1,0 +1,67 @@
+"""The store: created and migrated on open, finished runs frozen, batches written whole."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from portal_audit.store import SCHEMA_VERSION, BufferedWriter, Store, StoreError
+
+
+def new_run(store: Store) -> str:
+    return store.create_run(province="T", registry_path="r.yaml", tool_version="0", engine="scrapy",
+                            user_agent="ua", sites=[{"id": "a", "name": "A", "unit_type": "other",
+                                                     "url": "http://a.vn/", "config": "{}"}])
+
+
+def page(run_id: str, url: str) -> dict[str, object]:
+    return {"run_id": run_id, "site_id": "a", "url": url, "final_url": url, "status": 200}
+
+
+def test_open_creates_schema_in_wal_mode(tmp_path: Path) -> None:
+    store = Store(tmp_path / "sub" / "audit.db")
+    assert store.db.journal_mode == "wal"
+    assert {"runs", "sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors"} <= set(
+        store.db.table_names())
+    assert store.db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == SCHEMA_VERSION
+    store.close()
+    Store(tmp_path / "sub" / "audit.db").close()  # reopening does not migrate twice
+
+
+def test_finished_run_is_immutable(tmp_path: Path) -> None:
+    store = Store(tmp_path / "audit.db")
+    run_id = new_run(store)
+    writer = BufferedWriter(store)
+    writer.add("pages", page(run_id, "http://a.vn/"))
+    writer.flush()
+    store.finish_run(run_id, "finished")
+    for sql, args in [("INSERT INTO pages (run_id, site_id, url, final_url) VALUES (?, 'a', 'x', 'x')", (run_id,)),
+                      ("UPDATE pages SET status = 500 WHERE run_id = ?", (run_id,)),
+                      ("DELETE FROM sites WHERE run_id = ?", (run_id,)),
+                      ("UPDATE runs SET status = 'running' WHERE id = ?", (run_id,))]:
+        with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+            store.db.execute(sql, args)
+    # Another, unfinished run is still writable.
+    other = new_run(store)
+    store.db.execute("UPDATE sites SET status = 'ok' WHERE run_id = ?", (other,))
+    assert other != run_id
+
+
+def test_a_failed_batch_writes_nothing(tmp_path: Path) -> None:
+    store = Store(tmp_path / "audit.db")
+    run_id = new_run(store)
+    writer = BufferedWriter(store, batch_rows=10_000)
+    writer.add("pages", page(run_id, "http://a.vn/1"))
+    writer.add("fetch_errors", {"run_id": run_id, "site_id": "a", "url": "u", "kind": None})  # NOT NULL fails
+    with pytest.raises(sqlite3.IntegrityError):
+        writer.flush()
+    assert store.db.execute("SELECT count(*) FROM pages").fetchone()[0] == 0
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "audit.db"
+    path.write_text("this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable SQLite database"):
+        Store(path)
