@@ -88,24 +88,31 @@ def is_document(url: str, rules: UrlRules | None = None) -> bool:
 
 @dataclass(frozen=True)
 class Scope:
-    """Which URLs belong to one registry site: its hosts (with port) and, optionally, path prefixes."""
+    """Which URLs belong to one registry site: its hosts (with port) and, optionally, path prefixes.
 
-    hosts: frozenset[str]
-    port: int | None
+    http and https of the same host are the same site; an explicit different port is not.
+    """
+
+    netlocs: frozenset[tuple[str, int | None]]
     prefixes: tuple[str, ...] = ()
 
     @classmethod
     def for_site(cls, url: str, aliases: frozenset[str] | set[str], prefixes: tuple[str, ...]) -> Scope:
         parts = urlsplit(url)
-        return cls(hosts=frozenset({(parts.hostname or "").lower(), *aliases}), port=parts.port,
-                   prefixes=prefixes)
+        hosts = {(parts.hostname or "").lower(), *aliases}
+        return cls(netlocs=frozenset((h, parts.port) for h in hosts), prefixes=prefixes)
+
+    def with_host_of(self, url: str) -> Scope:
+        """The same scope plus the host of ``url``: a start page that moved (non-www to www, new domain)."""
+        parts = urlsplit(url)
+        return Scope(self.netlocs | {((parts.hostname or "").lower(), parts.port)}, self.prefixes)
 
     def same_host(self, url: str) -> bool:
         parts = urlsplit(url)
-        if (parts.hostname or "").lower() not in self.hosts:
+        try:
+            return ((parts.hostname or "").lower(), parts.port) in self.netlocs
+        except ValueError:  # a malformed port
             return False
-        # http and https of the same host are the same site; an explicit different port is not.
-        return parts.port == self.port or (parts.port is None and self.port is None)
 
     def contains(self, url: str) -> bool:
         if not self.same_host(url):

@@ -8,7 +8,6 @@ HEAD. Everything it learns leaves as items for the store pipeline.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,7 +121,7 @@ class SiteSpider(scrapy.Spider):
         return Request(url, callback=self.parse_page, errback=self.page_failed, dont_filter=True,
                        priority=-depth,
                        meta=self._meta("page", pa_depth=depth, pa_referrer=referrer, pa_origin=url,
-                                       pa_redirects=[], pa_started=time.monotonic()))
+                                       pa_redirects=[]))
 
     def _probe_request(self, url: str, kind: str, referrer: str, method: str = "HEAD",
                        redirects: list[dict[str, Any]] | None = None, origin: str | None = None) -> Request:
@@ -193,7 +192,7 @@ class SiteSpider(scrapy.Spider):
             yield from self._follow_redirect(response, meta, self._page_redirect_target)
             return
         ctype = _header(response, "Content-Type")
-        elapsed = int((time.monotonic() - meta["pa_started"]) * 1000)
+        elapsed = int(meta.get("download_latency", 0) * 1000)  # time to headers, set by Scrapy
         body = response.body
         if not _is_html(ctype, body):
             yield self._row("documents", url=meta["pa_origin"], found_on=meta["pa_referrer"], method="GET",
@@ -302,6 +301,9 @@ class SiteSpider(scrapy.Spider):
 
     def _page_redirect_target(self, response: Response, meta: dict[str, Any], target: str,
                               chain: list[dict[str, Any]]) -> Iterator[Any]:
+        if meta["pa_depth"] == 0 and not self.scope.same_host(target) and not self.site.scope:
+            # The registered address moved (http -> https://www., a new domain): follow the site there.
+            self.scope = self.scope.with_host_of(target)
         if self.scope.contains(target) and target not in self.seen:
             self.seen.add(target)
             yield response.request.replace(url=target, meta={**meta, "pa_redirects": chain})

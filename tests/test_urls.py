@@ -39,6 +39,9 @@ def test_scope_hosts_ports_and_prefixes() -> None:
     assert not scope.same_host("http://127.0.0.1:8081/web/so-y-te/")
     www = Scope.for_site("https://a.gov.vn/", frozenset({"a.gov.vn", "www.a.gov.vn"}), ())
     assert www.contains("http://www.a.gov.vn/x") and not www.contains("https://b.gov.vn/")
+    moved = www.with_host_of("https://new.gov.vn/home")
+    assert moved.contains("https://new.gov.vn/x") and moved.contains("https://a.gov.vn/")
+    assert not www.same_host("http://a.gov.vn:99999/")
 
 
 def test_trap_pagination_and_repeats() -> None:

@@ -65,8 +65,8 @@ def site_status(store: Store, run_id: str, site_id: str, finish_reason: str | No
                    (run_id, site_id)).fetchall())
     server_errors = q("SELECT count(*) FROM pages WHERE run_id=? AND site_id=? AND status>=500",
                       (run_id, site_id)).fetchone()[0]
-    reachable = q("SELECT count(*) FROM pages WHERE run_id=? AND site_id=? AND status<400",
-                  (run_id, site_id)).fetchone()[0]
+    reachable = q("SELECT count(*) FROM pages WHERE run_id=? AND site_id=? AND status<400 "
+                  "AND html_zlib IS NOT NULL", (run_id, site_id)).fetchone()[0]
     documents = q("SELECT count(*) FROM documents WHERE run_id=? AND site_id=?", (run_id, site_id)).fetchone()[0]
     links = q("SELECT count(*) FROM links WHERE run_id=? AND site_id=?", (run_id, site_id)).fetchone()[0]
     incomplete = {k: v for k, v in kinds.items() if k in INCOMPLETE_KINDS}
