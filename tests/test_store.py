@@ -65,3 +65,29 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("this is not sqlite" * 100)
     with pytest.raises(StoreError, match="not a usable SQLite database"):
         Store(path)
+
+
+def test_database_opens_in_datasette_as_is(tmp_path: Path) -> None:
+    import asyncio
+
+    from datasette.app import Datasette
+
+    path = tmp_path / "audit.db"
+    store = Store(path)
+    run_id = new_run(store)
+    writer = BufferedWriter(store)
+    writer.add("pages", {**page(run_id, "http://a.vn/"), "title": "Trang chủ", "html_zlib": b"x"})
+    writer.flush()
+    store.finish_run(run_id, "finished")
+    store.close()
+
+    async def fetch() -> list[dict[str, object]]:
+        ds = Datasette([str(path)])
+        for table in ("runs", "sites", "pages", "links", "fetch_errors"):
+            response = await ds.client.get(f"/audit/{table}.json?_shape=array")
+            assert response.status_code == 200, (table, response.text[:200])
+        response = await ds.client.get("/audit/pages.json?_shape=array")
+        return response.json()
+
+    rows = asyncio.run(fetch())
+    assert rows[0]["title"] == "Trang chủ"
