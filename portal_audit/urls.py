@@ -80,6 +80,16 @@ def _canonical(url: str, rules: UrlRules) -> str:
     return canonicalize_url(rebuilt, keep_fragments=False)
 
 
+def safe_canonical_url(url: str) -> str | None:
+    """canonical_url, or None for a URL too malformed to request (bad port, broken IPv6 literal...)."""
+    try:
+        canonical = canonical_url(url)
+        urlsplit(canonical).port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return None
+    return canonical
+
+
 def is_document(url: str, rules: UrlRules | None = None) -> bool:
     rules = rules or load_rules()
     path = urlsplit(url).path.lower()

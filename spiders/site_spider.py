@@ -28,11 +28,12 @@ from portal_audit.crawl.pagefacts import parse_page
 from portal_audit.netsafety import address_allowed, literal_ip, scheme_allowed
 from portal_audit.registry import SiteConfig
 from portal_audit.store import compress_html, dumps, utcnow
-from portal_audit.urls import Scope, TrapGuard, canonical_url, is_document
+from portal_audit.urls import Scope, TrapGuard, is_document, safe_canonical_url
 
 MAX_REDIRECTS = 10
 MAX_SITEMAPS = 50
 MAX_HEADER_BYTES = 8_000
+MAX_LINKS_PER_PAGE = 3_000  # a hostile page with a million links must not flood the store
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -135,7 +136,7 @@ class SiteSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for url in (self.site.url, *self.site.start_urls):
-            request = self._page_request(canonical_url(url), 0, None)
+            request = self._page_request(safe_canonical_url(url) or url, 0, None)
             if request:
                 yield request
         root = "{0.scheme}://{0.netloc}".format(urlsplit(self.site.url))
@@ -220,10 +221,9 @@ class SiteSpider(scrapy.Spider):
             yield self._row("links", from_url=page_url, to_url=link.url[:2000], anchor=link.anchor, kind="refused",
                             rel=link.rel)
             self._refuse(link.url[:2000], "blocked_scheme", "link to a non-web scheme", page_url)
-        for link in facts.links:
-            try:
-                url = canonical_url(link.url)
-            except ValueError:
+        for link in facts.links[:MAX_LINKS_PER_PAGE]:
+            url = safe_canonical_url(link.url)
+            if url is None:
                 continue
             kind = self._link_kind(url)
             yield self._row("links", from_url=page_url, to_url=url, anchor=link.anchor, kind=kind, rel=link.rel)
@@ -280,7 +280,11 @@ class SiteSpider(scrapy.Spider):
         if not location:
             yield self._error(origin, "http", f"HTTP {response.status} without Location", referrer, response.status)
             return
-        target = canonical_url(urljoin(response.url, location.strip()))
+        target = safe_canonical_url(urljoin(response.url, location.strip()))
+        if target is None:
+            yield self._error(origin, "http", f"HTTP {response.status} to a malformed Location {location[:200]!r}",
+                              referrer, response.status)
+            return
         hops = [hop["url"] for hop in chain]
         if target in hops:
             yield self._error(origin, "redirect_loop", " -> ".join([*hops, target])[:500], referrer, response.status)
@@ -370,9 +374,9 @@ class SiteSpider(scrapy.Spider):
         if response.status >= 400:
             return
         text = response.body.decode("utf-8", "replace")
-        for url in sitemap_urls_from_robots(text, base_url=response.url):
-            url = canonical_url(url)
-            if self._new_sitemap(url):
+        for raw in sitemap_urls_from_robots(text, base_url=response.url):
+            url = safe_canonical_url(raw)
+            if url and self._new_sitemap(url):
                 yield self._sitemap_request(url)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
@@ -393,7 +397,9 @@ class SiteSpider(scrapy.Spider):
             loc = entry.get("loc")
             if not loc:
                 continue
-            url = canonical_url(loc)
+            url = safe_canonical_url(loc)
+            if url is None:
+                continue
             if sitemap.type == "sitemapindex":
                 if self._new_sitemap(url):
                     yield self._sitemap_request(url)
