@@ -98,6 +98,38 @@ def crawl(config: str, db: Path, sites: tuple[str, ...], quiet: bool, verbose: b
     sys.exit(code)
 
 
+def _run_audit(db: Path, run_id: str | None, checklists: list[str] | None) -> dict[str, int]:
+    from portal_audit.audit.checklist import ChecklistError
+    from portal_audit.audit.engine import audit_run
+    from portal_audit.store import Store
+
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        _fail(str(exc))
+    try:
+        return audit_run(store, run_id, checklists)
+    except ChecklistError as exc:
+        _fail(exc.problems)
+    except StoreError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    return {}
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--run", "run_id", default=None, help="Run id (default: the newest run).")
+@click.option("--checklist", "checklists", multiple=True, metavar="NAME",
+              help="Checklist name (e.g. decree-43-2011) or path; repeatable. Default: the registry's "
+                   "`checklists`, else the regime in force on the crawl date plus the Decree 43 baseline.")
+def audit(db: Path, run_id: str | None, checklists: tuple[str, ...]) -> None:
+    """Judge a crawled run against the checklists, from the store alone (no network)."""
+    counts = _run_audit(db, run_id, list(checklists) or None)
+    click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
 @cli.command()
 @click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--run", "run_id", default=None, help="Run id (default: the newest run).")
@@ -191,7 +223,7 @@ def serve_demo(base_port: int, write_registry: Path | None) -> None:
               show_default=True, help="Everything the demo writes (database, registry, later the report) goes here.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display, only the summary.")
 def demo(out: Path, quiet: bool) -> None:
-    """Serve the bundled demo province on 127.0.0.1 and crawl it (no internet needed)."""
+    """Serve the bundled demo province on 127.0.0.1, crawl it and audit it (no internet needed)."""
     from portal_audit.demo.server import DemoProvince
 
     out.mkdir(parents=True, exist_ok=True)
@@ -200,6 +232,8 @@ def demo(out: Path, quiet: bool) -> None:
         config = province.write_registry(out / "demo.sites.yaml")
         registry_ = _load(str(config), ())
         code, run_id = _run_crawl(registry_, db, quiet, verbose=False)
+    counts = _run_audit(db, run_id, None)
+    click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     unreachable = code == EXIT_SITE_FAILURES
     click.echo(f"demo run {run_id} written to {db}"
                + (" (one site is unreachable on purpose: the old district site)" if unreachable else ""))

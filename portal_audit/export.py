@@ -88,6 +88,29 @@ def broken_links(store: Store, run_id: str, site_id: str) -> list[dict[str, Any]
     return list(out.values())
 
 
+def _checks(store: Store, run_id: str, site_id: str) -> list[dict[str, Any]]:
+    checks = []
+    for row in store.query("SELECT * FROM findings WHERE run_id = ? AND site_id = ? ORDER BY rowid", [run_id, site_id]):
+        ref = json.loads(row["ref"]) if row["ref"] else None
+        checks.append({
+            "id": row["item_id"], "area": row["area"],
+            "ref": {k: ref.get(k) for k in ("doc", "article", "clause", "point")} if ref else None,
+            "outcome": row["outcome"], "reason": row["reason"],
+            "missing_elements": json.loads(row["missing"] or "[]"),
+            "evidence": json.loads(row["evidence"] or "[]"),
+            "checklist": row["checklist"], "in_force": bool(row["in_force"]), "weight": row["weight"],
+        })
+    return checks
+
+
+def _services(store: Store, run_id: str, site_id: str) -> list[dict[str, Any]]:
+    return [{"name": row["name"], "url": row["url"], "declared_level": row["declared_level"],
+             "evidenced_level": row["evidenced_level"], "declared_label": row["declared_label"],
+             "mismatch": bool(row["mismatch"]), "note": row["note"], "evidence": json.loads(row["evidence"] or "[]")}
+            for row in store.query("SELECT * FROM services WHERE run_id = ? AND site_id = ? ORDER BY url",
+                                   [run_id, site_id])]
+
+
 def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
     run = store.run(run_id)
     started = run["started_at"]
@@ -100,16 +123,18 @@ def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
                       "error_kinds": json.loads(site["error_kinds"] or "{}")},
             "score": None,
             "area_scores": {"content": None, "services": None, "accessibility": None, "technical": None},
-            "checks": [],
-            "services": [],
+            "checks": _checks(store, run["id"], site["id"]),
+            "services": _services(store, run["id"], site["id"]),
             "accessibility": [],
             "broken_links": broken_links(store, run["id"], site["id"]),
         })
+    audit = list(store.query("SELECT checklists FROM audits WHERE run_id = ?", [run["id"]]))
     return {
         "schema": SCHEMA_ID,
         "run": {"id": run["id"], "started_at": started, "finished_at": run["finished_at"],
                 "status": run["status"], "regime": regime_on(date.fromisoformat(started[:10])),
-                "province": run["province"], "tool_version": run["tool_version"]},
+                "province": run["province"], "tool_version": run["tool_version"],
+                "checklists": json.loads(audit[0]["checklists"]) if audit else []},
         "sites": sites,
     }
 

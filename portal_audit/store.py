@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -151,7 +151,44 @@ CREATE TABLE IF NOT EXISTS fetch_errors (
     at TEXT
 );
 CREATE INDEX IF NOT EXISTS fetch_errors_run_site ON fetch_errors (run_id, site_id, kind);
+-- Judgements (stage 3): recomputed by `portal-audit audit` from the frozen crawl, so not frozen themselves.
+CREATE TABLE IF NOT EXISTS audits (
+    run_id TEXT PRIMARY KEY REFERENCES runs(id),
+    checklists TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS findings (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    checklist TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    area TEXT NOT NULL,
+    ref TEXT,
+    weight REAL,
+    in_force INTEGER,
+    outcome TEXT NOT NULL
+        CHECK (outcome IN ('passed', 'partial', 'failed', 'not_applicable', 'not_checked')),
+    reason TEXT,
+    missing TEXT,
+    evidence TEXT,
+    PRIMARY KEY (run_id, site_id, checklist, item_id)
+);
+CREATE TABLE IF NOT EXISTS services (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    name TEXT,
+    declared_level INTEGER,
+    declared_label TEXT,
+    evidenced_level INTEGER,
+    mismatch INTEGER,
+    note TEXT,
+    evidence TEXT,
+    PRIMARY KEY (run_id, site_id, url)
+);
 """
+
+# Each version only adds tables (CREATE ... IF NOT EXISTS), so migrating is re-running SCHEMA.
+MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services"}
 
 # Tables whose rows belong to a run and so freeze with it.
 RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors")
@@ -214,10 +251,9 @@ class Store:
             return
         with self.db.atomic():
             self.db.executescript(SCHEMA + _immutability_triggers())
-            self.db.execute(
-                "INSERT INTO schema_migrations (version, applied_at, note) VALUES (?, ?, ?)",
-                (SCHEMA_VERSION, utcnow(), "initial schema"),
-            )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                self.db.execute("INSERT INTO schema_migrations (version, applied_at, note) VALUES (?, ?, ?)",
+                                (version, utcnow(), MIGRATION_NOTES[version]))
 
     def close(self) -> None:
         self.db.close()

@@ -1,0 +1,1 @@
+"""Stage 3, audit: deterministic functions of the stored crawl and the checklists."""

@@ -1,0 +1,383 @@
+"""Generic detectors: each finds evidence for one checklist element in a site's corpus.
+
+Checklists compose these (design.md: "code holds a small set of generic detectors; checklists compose
+them"). A detector returns Evidence items; an item whose page is an empty section is kept but marked
+``empty``, so the report can say "the section exists but is empty" instead of "present".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from portal_audit.audit.corpus import Page, SiteCorpus, css_path
+from portal_audit.text import fold
+from portal_audit.urls import is_document
+
+MAX_EVIDENCE = 5
+MAX_NAV_WORDS = 9
+
+
+@dataclass(frozen=True)
+class Evidence:
+    url: str
+    selector: str | None = None
+    snippet: str | None = None
+    empty: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "selector": self.selector, "snippet": self.snippet}
+
+
+@dataclass
+class Found:
+    evidence: list[Evidence] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)       # pages that carry the element (for freshness, text)
+    note: str | None = None
+
+    def add(self, ev: Evidence, page: Page | None = None) -> None:
+        if ev not in self.evidence:
+            self.evidence.append(ev)
+        if page is not None and page not in self.pages:
+            self.pages.append(page)
+
+    @property
+    def present(self) -> bool:
+        return any(not e.empty for e in self.evidence)
+
+    @property
+    def only_empty(self) -> bool:
+        return bool(self.evidence) and not self.present
+
+
+@cache
+def hints() -> dict[str, Any]:
+    return yaml.safe_load(resources.files("portal_audit").joinpath("data/structured.yaml").read_text("utf-8"))
+
+
+@cache
+def phrase_regex(phrase: str) -> re.Pattern[str]:
+    """Whole-word, diacritic-free, case-free match of a phrase ("Lịch công tác" matches "lich cong tac")."""
+    words = [re.escape(w) for w in fold(phrase).replace("-", " ").split()]
+    return re.compile(r"(?<![a-z0-9])" + r"[\s\-_,.:/]*".join(words) + r"(?![a-z0-9])")
+
+
+def matches_any(folded: str, phrases: list[str], exclude: list[str] | None = None) -> str | None:
+    if exclude and any(phrase_regex(x).search(folded) for x in exclude):
+        return None
+    for phrase in phrases:
+        if phrase_regex(phrase).search(folded):
+            return phrase
+    return None
+
+
+def _slug_form(text: str) -> str:
+    return fold(text).replace("_", "-")
+
+
+def _snippet(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _page_evidence(page: Page, selector: str | None, snippet: str) -> Evidence:
+    return Evidence(url=page.final_url, selector=selector, snippet=_snippet(snippet), empty=page.is_empty)
+
+
+# --- locating detectors -------------------------------------------------------------------------------------
+
+def nav_link(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    """Menu-like links (short text, in navigation or on the home page) whose text names the category."""
+    found = Found()
+    for page, link in corpus.all_links():
+        if not link.folded or len(link.folded.split()) > MAX_NAV_WORDS:
+            continue
+        if not (link.in_chrome or page.is_home):
+            continue
+        if not matches_any(link.folded, spec["keywords"], spec.get("exclude")):
+            continue
+        target = corpus.page(link.url)
+        if target is not None:
+            found.add(_page_evidence(target, None, f"{link.text} ← {page.final_url} {link.selector}"), target)
+        else:
+            # Linked but not crawled (another site, a document, beyond the budget): the link is the evidence.
+            found.add(Evidence(url=page.final_url, selector=link.selector,
+                               snippet=_snippet(f"{link.text} → {link.url}")))
+        if len(found.evidence) >= MAX_EVIDENCE:
+            break
+    return found
+
+
+def url_slug(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    found = Found()
+    slugs = [_slug_form(s) for s in spec["slugs"]]
+    for page in corpus.pages:
+        address = _slug_form(page.final_url.split("://", 1)[-1].split("/", 1)[-1])
+        if any(s in address for s in slugs):
+            found.add(_page_evidence(page, None, page.title or page.final_url), page)
+            if len(found.evidence) >= MAX_EVIDENCE:
+                break
+    return found
+
+
+def heading(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    found = Found()
+    for page in corpus.pages:
+        candidates = [("title", page.title, "title")] + [(t, text, sel) for t, text, sel in page.headings if t != "h3"]
+        for _tag, text, selector in candidates:
+            if text and matches_any(fold(text), spec["keywords"], spec.get("exclude")):
+                found.add(_page_evidence(page, selector, text), page)
+                break
+        if len(found.evidence) >= MAX_EVIDENCE:
+            break
+    return found
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def text(corpus: SiteCorpus, spec: dict[str, Any], element_pages: list[Page] | None = None) -> Found:
+    found = Found()
+    where = spec.get("where", "any")
+    if where == "home":
+        pages = [corpus.home] if corpus.home else []
+    elif where == "element_pages":
+        pages = element_pages or []
+    else:
+        pages = corpus.pages
+    need = spec.get("min_matches", 1)
+    for page in pages:
+        hits = []
+        for pattern in spec["patterns"]:
+            hits.extend(m for m in _compiled(pattern).finditer(page.folded))
+        if len(hits) >= need:
+            m = hits[0]
+            start = max(m.start() - 40, 0)
+            found.add(Evidence(url=page.final_url, snippet=_snippet(page.folded[start:m.end() + 60]),
+                               empty=page.is_empty and where != "home"), page)
+        if len(found.evidence) >= MAX_EVIDENCE:
+            break
+    return found
+
+
+def _hinted_pages(corpus: SiteCorpus, key: str) -> list[Page]:
+    """Pages a structured detector should look at: found by the hint keywords or slugs, home first."""
+    h = hints()
+    pages: list[Page] = []
+    for found in (nav_link(corpus, {"keywords": h[f"{key}_pages"]}), heading(corpus, {"keywords": h[f"{key}_pages"]}),
+                  url_slug(corpus, {"slugs": h[f"{key}_slugs"]})):
+        for page in found.pages:
+            if page not in pages:
+                pages.append(page)
+    # Pages one click below a hinted page (document lists often split into detail pages).
+    children: list[Page] = []
+    for page in list(pages):
+        for link in page.links:
+            child = corpus.page(link.url)
+            if child is not None and child not in pages and child not in children and not link.in_chrome:
+                children.append(child)
+    return pages + children[:40]
+
+
+# --- structured detectors -----------------------------------------------------------------------------------
+
+_DOC_NUMBER = re.compile(r"(?<![\w/])\d{1,5}/(?:(?:19|20)\d{2}/)?[a-z]{1,6}(?:-[a-z0-9]{1,10}){1,3}(?![\w/])")
+_DATE = re.compile(r"(?<!\d)\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(?:19|20)\d{2}(?!\d)")
+_DOC_FIELDS: dict[str, re.Pattern[str]] = {
+    "issue_date": re.compile(r"ngay ban hanh|ban hanh ngay|ngay ky|ngay van ban"),
+    "effective_date": re.compile(r"hieu luc|ngay co hieu luc|ngay ap dung"),
+    "abstract": re.compile(r"trich yeu|noi dung|tom tat|ve viec"),
+    "doc_type": re.compile(r"loai van ban|hinh thuc van ban|the loai|quyet dinh|nghi quyet|chi thi|thong tu|cong van"),
+    "issuer": re.compile(r"co quan ban hanh|noi ban hanh|don vi ban hanh|thẩm quyen|nguoi ky|cap ban hanh"),
+}
+_DOWNLOAD_TEXT = re.compile(r"tai ve|tai xuong|download|tep dinh kem|file dinh kem|xem van ban|toan van")
+
+
+def _has_file_link(corpus: SiteCorpus, page: Page) -> str | None:
+    for link in page.links:
+        if is_document(link.url) or _DOWNLOAD_TEXT.search(link.folded):
+            return link.url
+    return None
+
+
+def documents_list(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    """A legal-documents list: numbers/symbols (12/2026/QĐ-UBND) with the fields the law names."""
+    wanted = spec.get("fields") or ["number", "issue_date", "abstract"]
+    found = Found()
+    for page in _hinted_pages(corpus, "documents"):
+        numbers = _DOC_NUMBER.findall(page.main_folded)
+        if not numbers:
+            continue
+        shown = {"number"}
+        for name, pattern in _DOC_FIELDS.items():
+            if pattern.search(page.main_folded):
+                shown.add(name)
+        if "issue_date" not in shown and len(_DATE.findall(page.main_folded)) >= 1:
+            shown.add("issue_date")
+        if _has_file_link(corpus, page):
+            shown.add("file")
+        missing = [f for f in wanted if f not in shown]
+        if not missing:
+            found.add(Evidence(url=page.final_url, snippet=_snippet(", ".join(numbers[:3])), empty=False), page)
+        elif not found.note:
+            found.note = f"{page.final_url}: documents list without {', '.join(missing)}"
+        if len(found.evidence) >= MAX_EVIDENCE:
+            break
+    return found
+
+
+def _search_forms(page: Page) -> list[Any]:
+    names = {fold(n) for n in hints()["search_inputs"]}
+    forms = []
+    for form in page.forms:
+        inputs = [i for i in form.iter("input") if (i.get("type") or "text").lower() in ("text", "search")]
+        action = fold(form.get("action") or "")
+        labelled = any(fold(i.get("name") or "") in names or "tim" in fold(i.get("placeholder") or "")
+                       or "search" in fold(i.get("placeholder") or "") or (i.get("type") or "") == "search"
+                       for i in inputs)
+        if inputs and (labelled or re.search(r"search|tim-?kiem|timkiem|tra-?cuu", action)):
+            forms.append(form)
+    return forms
+
+
+def search_form(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    found = Found()
+    pages = ([corpus.home] if corpus.home else []) + [p for p in corpus.pages if not p.is_home]
+    for page in pages:
+        for form in _search_forms(page):
+            found.add(Evidence(url=page.final_url, selector=css_path(form), snippet="search form"), page)
+            return found
+    return found
+
+
+def document_search(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    found = Found()
+    for page in _hinted_pages(corpus, "documents"):
+        for form in page.forms:
+            fields = [i for i in form.iter("input", "select") if (i.get("type") or "text").lower()
+                      in ("text", "search", "select-one", "date") or i.tag == "select"]
+            if fields:
+                found.add(Evidence(url=page.final_url, selector=css_path(form),
+                                   snippet=f"document search form ({len(fields)} fields)"), page)
+                return found
+    return found
+
+
+_CONSULT_FIELDS: dict[str, re.Pattern[str]] = {
+    "drafts": re.compile(r"du thao"),
+    "deadline": re.compile(r"(han|thoi han|thoi gian|het han|ngay ket thuc|den ngay|han chot)[^.]{0,40}"
+                           r"(gop y|lay y kien|y kien|tiep nhan)|(gop y|lay y kien)[^.]{0,40}(den|truoc) ngay"),
+    "full_text": re.compile(r"toan van|noi dung du thao|tai ve|tep dinh kem|xem chi tiet"),
+    "comment": re.compile(r"gui (y kien|gop y)|gop y|y kien cua ban|nhap y kien"),
+    "comments_view": re.compile(r"(xem|cac|danh sach) y kien|y kien da (gui|gop y|tiep nhan)|so y kien"),
+    "contact": re.compile(r"@|dia chi tiep nhan|thu dien tu|email"),
+}
+
+
+def consultation(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    """Drafts open for comment: each with a deadline, the full text and a way to comment."""
+    wanted = spec.get("fields") or ["drafts", "deadline"]
+    found = Found()
+    shown: set[str] = set()
+    pages_used: list[Page] = []
+    for page in _hinted_pages(corpus, "consultation"):
+        if page.is_empty:
+            found.add(Evidence(url=page.final_url, snippet=_snippet(page.title), empty=True), page)
+            continue
+        page_shows = {name for name, pattern in _CONSULT_FIELDS.items() if pattern.search(page.main_folded)}
+        if page.forms and any(f.find(".//textarea") is not None for f in page.forms):
+            page_shows.add("comment")
+        if _has_file_link(corpus, page):
+            page_shows.add("full_text")
+        if page_shows & {"drafts", "deadline"}:
+            shown |= page_shows
+            pages_used.append(page)
+    missing = [f for f in wanted if f not in shown]
+    if pages_used and not missing:
+        for page in pages_used[:MAX_EVIDENCE]:
+            found.add(Evidence(url=page.final_url, snippet=_snippet(page.title or "dự thảo")), page)
+    elif pages_used:
+        found.note = f"consultation pages without {', '.join(missing)}"
+    return found
+
+
+_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)[\s.\-]?\(?\d{2,4}\)?(?:[\s.\-]?\d){6,8}(?!\d)"
+                    r"|(?<!\d)1[89]00[\s.\-]?\d{4}(?!\d)")
+_CONTACT_FIELDS: dict[str, Callable[[Page], str | None]] = {
+    "email": lambda p: (m.group(0) if (m := re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", p.text)) else None),
+    "phone": lambda p: (m.group(0) if (m := re.search(r"(dien thoai|dt|tel|hotline|duong day nong)[^0-9+]{0,20}"
+                                                       r"(" + _PHONE.pattern + ")", p.folded)) else None),
+    "fax": lambda p: (m.group(0) if (m := re.search(r"fax[^0-9+]{0,10}(" + _PHONE.pattern + ")", p.folded)) else None),
+    "address": lambda p: (m.group(0) if (m := re.search(r"(dia chi|tru so)\s*:?\s*[^\s].{5,80}", p.folded)) else None),
+    "name_title": lambda p: (m.group(0) if (m := re.search(
+        r"(giam doc|pho giam doc|chanh van phong|truong phong|chu tich|pho chu tich|nguoi phat ngon|"
+        r"can bo dau moi)[^.]{0,80}(" + _PHONE.pattern + r"|@)", p.folded)) else None),
+}
+
+
+def contact(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    """Contact details in Vietnamese formats, all fields on one page (footer of the home page or contact)."""
+    where = spec.get("where", "any")
+    pages: list[Page] = []
+    if where in ("home", "any") and corpus.home:
+        pages.append(corpus.home)
+    if where in ("contact", "any"):
+        pages += [p for p in _hinted_pages(corpus, "contact") if p not in pages]
+    found = Found()
+    best: tuple[int, Page | None, dict[str, str]] = (0, None, {})
+    for page in pages:
+        values = {name: v for name in spec["fields"] if (v := _CONTACT_FIELDS[name](page))}
+        if len(values) == len(spec["fields"]):
+            found.add(Evidence(url=page.final_url, snippet=_snippet("; ".join(values.values()))), page)
+            return found
+        if len(values) > best[0]:
+            best = (len(values), page, values)
+    if best[1] is not None:
+        missing = [f for f in spec["fields"] if f not in best[2]]
+        found.note = f"{best[1].final_url}: contact details without {', '.join(missing)}"
+    return found
+
+
+_BIO_MARKERS = [re.compile(p) for p in (
+    r"sinh (nam|ngay)|nam sinh|ngay sinh", r"que quan|noi sinh", r"trinh do", r"(chuc vu|chuc danh)",
+    r"nhiem vu|phu trach|linh vuc", r"qua trinh cong tac|tom tat (qua trinh|tieu su)|tieu su")]
+_LEADER_WORDS = re.compile(r"giam doc|chu tich|truong ban|lanh dao|bi thu|chanh van phong")
+
+
+def leader_bios(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    found = Found()
+    for page in _hinted_pages(corpus, "leader"):
+        markers = sum(1 for m in _BIO_MARKERS if m.search(page.main_folded))
+        if markers >= 3 and _LEADER_WORDS.search(page.main_folded):
+            found.add(_page_evidence(page, None, page.title), page)
+            if len(found.evidence) >= MAX_EVIDENCE:
+                break
+    return found
+
+
+_GAZETTE_ISSUE = re.compile(r"(so|cong bao so)\s*:?\s*\d{1,4}(\s*[+\-]\s*\d{1,4})?")
+
+
+def gazette(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    found = Found()
+    for page in _hinted_pages(corpus, "gazette"):
+        if _GAZETTE_ISSUE.search(page.main_folded) and _DATE.search(page.main_folded):
+            found.add(_page_evidence(page, None, page.title), page)
+            if len(found.evidence) >= MAX_EVIDENCE:
+                break
+    return found
+
+
+DETECTORS: dict[str, Callable[..., Found]] = {
+    "nav_link": nav_link, "url_slug": url_slug, "heading": heading, "text": text,
+    "documents_list": documents_list, "document_search": document_search, "consultation": consultation,
+    "contact": contact, "leader_bios": leader_bios, "search_form": search_form, "gazette": gazette,
+}

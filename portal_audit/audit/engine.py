@@ -1,0 +1,196 @@
+"""Judge every site of a run against the chosen checklists; write findings and services to the store.
+
+Pure function of (stored crawl, checklists): the same inputs give the same rows in the same order, so
+``portal-audit audit`` twice gives byte-identical exports. Three outcomes are never two: an item that
+could not be judged (site unreachable, detector crashed) is ``not_checked`` with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from portal_audit.audit.checklist import Checklist, default_checklists, load_checklist
+from portal_audit.audit.corpus import SiteCorpus, load_corpus
+from portal_audit.audit.dates import find_dates, newest, working_days_between
+from portal_audit.audit.detectors import DETECTORS, MAX_EVIDENCE, Evidence, Found, text
+from portal_audit.audit.services import Service, find_services
+from portal_audit.store import Store, dumps
+
+log = logging.getLogger("portal_audit.audit")
+
+
+@dataclass
+class Finding:
+    item: dict[str, Any]
+    checklist: Checklist
+    outcome: str
+    reason: str | None
+    missing: list[str]
+    evidence: list[Evidence]
+
+
+def _applies(unit_type: str, applies_to: list[str] | None) -> bool:
+    return applies_to is None or unit_type in applies_to
+
+
+def _service_catalogue(corpus: SiteCorpus, services: list[Service], dvc_urls: list[str]) -> Found:
+    found = Found()
+    for service in services[:MAX_EVIDENCE]:
+        found.add(Evidence(url=service.url, snippet=service.name[:160]))
+    if found.present:
+        return found
+    # A department or commune may publish its services on the province's online-service portal.
+    for page, link in corpus.all_links():
+        if any(link.url.startswith(base) for base in dvc_urls) or "dichvucong" in link.url:
+            found.add(Evidence(url=page.final_url, selector=link.selector, snippet=f"{link.text} → {link.url}"))
+            if len(found.evidence) >= MAX_EVIDENCE:
+                break
+    return found
+
+
+def _element(corpus: SiteCorpus, element: dict[str, Any], services: list[Service], dvc_urls: list[str]) -> Found:
+    combined = Found()
+    text_specs = []
+    for spec in element["detect"]:
+        if spec["type"] == "text" and spec.get("where") == "element_pages":
+            text_specs.append(spec)
+            continue
+        if spec["type"] == "service_catalogue":
+            result = _service_catalogue(corpus, services, dvc_urls)
+        else:
+            result = DETECTORS[spec["type"]](corpus, spec)
+        for ev in result.evidence:
+            combined.add(ev)
+        for page in result.pages:
+            if page not in combined.pages:
+                combined.pages.append(page)
+        combined.note = combined.note or result.note
+    for spec in text_specs:  # text patterns checked on the pages the other detectors found
+        result = text(corpus, spec, combined.pages)
+        for ev in result.evidence:
+            combined.add(ev)
+    return combined
+
+
+def _freshness(item: dict[str, Any], found: dict[str, Found], crawl_day: date) -> str | None:
+    """A reason when the newest dated item is older than the law's deadline; None when fresh or unknown."""
+    rule = item.get("freshness")
+    if not rule:
+        return None
+    element_id = rule.get("element") or item["elements"][0]["id"]
+    pages = [p for p in found.get(element_id, Found()).pages if not p.is_empty]
+    latest = newest((d for p in pages for d in find_dates(p.main_folded)), crawl_day)
+    if latest is None:
+        return None
+    age = working_days_between(latest, crawl_day) if rule.get("working_days") else (crawl_day - latest).days
+    unit = "working days" if rule.get("working_days") else "days"
+    if age > rule["max_days"]:
+        return f"newest dated item {latest.isoformat()} is {age} {unit} old (limit {rule['max_days']})"
+    return None
+
+
+def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], checklist: Checklist,
+               services: list[Service], dvc_urls: list[str], crawl_day: date) -> Finding:
+    unit_type = str(site["unit_type"])
+    if not _applies(unit_type, item["applies_to"]):
+        return Finding(item, checklist, "not_applicable", f"does not apply to unit type {unit_type}", [], [])
+    if site["status"] in ("unreachable", "pending", "crawling") or not corpus.pages:
+        return Finding(item, checklist, "not_checked",
+                       f"site not crawled ({site['status']}: {site.get('status_reason') or 'no pages'})", [], [])
+    elements = [e for e in item["elements"] if _applies(unit_type, e.get("applies_to"))]
+    if not elements:
+        return Finding(item, checklist, "not_applicable", f"no element applies to unit type {unit_type}", [], [])
+    try:
+        found = {e["id"]: _element(corpus, e, services, dvc_urls) for e in elements}
+    except Exception as exc:  # one broken detector must not stop the audit
+        log.exception("detector failed on %s %s", site["id"], item["id"])
+        return Finding(item, checklist, "not_checked", f"detector error: {type(exc).__name__}: {exc}", [], [])
+    present = [e for e in elements if found[e["id"]].present]
+    missing = [e for e in elements if not found[e["id"]].present]
+    evidence: list[Evidence] = []
+    for e in elements:
+        evidence.extend(ev for ev in found[e["id"]].evidence if not ev.empty)
+    reasons = []
+    empty = [e["name_vi"] for e in missing if found[e["id"]].only_empty]
+    if empty:
+        reasons.append("empty section: " + "; ".join(empty))
+        evidence.extend(ev for e in missing for ev in found[e["id"]].evidence if ev.empty)
+    notes = [found[e["id"]].note for e in missing if found[e["id"]].note]
+    reasons.extend(notes)
+    if missing:
+        reasons.insert(0, "missing: " + "; ".join(e["name_vi"] for e in missing))
+    outcome = "passed" if not missing else ("partial" if present else "failed")
+    stale = _freshness(item, found, crawl_day) if outcome == "passed" else None
+    if stale:
+        outcome = "partial"
+        reasons.append(stale)
+    if outcome != "passed" and site["status"] == "partial":
+        reasons.append(f"crawl was partial ({site.get('status_reason')})")
+    if outcome != "passed" and site.get("budget_exhausted"):
+        reasons.append("page budget reached: raise max_pages to see more of the site")
+    unique: list[Evidence] = []
+    for ev in evidence:
+        if ev not in unique:
+            unique.append(ev)
+    return Finding(item, checklist, outcome, "; ".join(reasons) or None, [e["id"] for e in missing],
+                   unique[: MAX_EVIDENCE * 2])
+
+
+def checklists_for(site: dict[str, Any], override: list[str] | None, crawl_day: date) -> list[str]:
+    """--checklist wins; then the registry's `checklists` for the site; else the regime in force + baseline."""
+    if override:
+        return override
+    configured = json.loads(site.get("config") or "{}").get("checklists")
+    return list(configured) if configured else default_checklists(crawl_day)
+
+
+def audit_run(store: Store, run_id: str | None = None, override: list[str] | None = None) -> dict[str, int]:
+    """Replace the run's findings and services with a fresh, deterministic judgement.
+
+    Every checklist is loaded (and validated) before anything is written: a broken checklist raises
+    ChecklistError and leaves the store as it was.
+    """
+    run = store.run(run_id)
+    run_id = run["id"]
+    crawl_day = date.fromisoformat(run["started_at"][:10])
+    sites = store.sites(run_id)
+    chosen = {site["id"]: checklists_for(site, override, crawl_day) for site in sites}
+    loaded = {name: load_checklist(name) for names in chosen.values() for name in names}
+    dvc_urls = [s["url"] for s in sites if s["unit_type"] == "dvc"]
+    finding_rows: list[dict[str, Any]] = []
+    service_rows: list[dict[str, Any]] = []
+    for site in sites:
+        corpus = load_corpus(store, run_id, site)
+        services = find_services(corpus) if corpus.pages else []
+        for service in services:
+            service_rows.append({
+                "run_id": run_id, "site_id": site["id"], "url": service.url, "name": service.name,
+                "declared_level": service.declared_level, "declared_label": service.declared_label,
+                "evidenced_level": service.evidenced_level, "mismatch": int(service.mismatch), "note": service.note,
+                "evidence": dumps([e.as_dict() for e in service.evidence])})
+        for checklist in (loaded[name] for name in chosen[site["id"]]):
+            for item in checklist.items:
+                f = judge_item(corpus, site, item, checklist, services, dvc_urls, crawl_day)
+                finding_rows.append({
+                    "run_id": run_id, "site_id": site["id"], "checklist": checklist.name, "item_id": item["id"],
+                    "area": item["area"], "ref": dumps(item["ref"]), "weight": item["weight"],
+                    "in_force": int(checklist.in_force_on(crawl_day)), "outcome": f.outcome, "reason": f.reason,
+                    "missing": dumps(f.missing), "evidence": dumps([e.as_dict() for e in f.evidence]),
+                })
+    with store.db.atomic():
+        store.db.execute("DELETE FROM findings WHERE run_id = ?", (run_id,))
+        store.db.execute("DELETE FROM services WHERE run_id = ?", (run_id,))
+        if finding_rows:
+            store.db["findings"].insert_all(finding_rows, batch_size=1000)
+        if service_rows:
+            store.db["services"].insert_all(service_rows, batch_size=1000)
+        store.db.execute("DELETE FROM audits WHERE run_id = ?", (run_id,))
+        store.db["audits"].insert({"run_id": run_id, "checklists": dumps(sorted(loaded))})
+    counts: dict[str, int] = {}
+    for row in finding_rows:
+        counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
+    return counts
