@@ -321,8 +321,11 @@ class BufferedWriter:
         self._last_flush = time.monotonic()
 
     def add(self, table: str, row: dict[str, Any]) -> None:
-        self._buffers.setdefault(table, []).append(row)
-        self._pending += 1
+        self.add_many(table, [row])
+
+    def add_many(self, table: str, rows: list[dict[str, Any]]) -> None:
+        self._buffers.setdefault(table, []).extend(rows)
+        self._pending += len(rows)
         if self._pending >= self.batch_rows or time.monotonic() - self._last_flush > self.max_seconds:
             self.flush()
 

@@ -133,9 +133,11 @@ class Scope:
         return any(path.startswith(p) or path + "/" == p for p in self.prefixes)
 
 
+# A date inside a URL: 2026-11-27, 2026/11, 20261127, 27-11-2026. Every part is bounded by non-digits,
+# so slugs such as "giai-doan-2026-2030-100123" (a period and an article id) are not dates.
 _DATE_IN_URL = re.compile(
-    r"(?P<y>(?:19|20|21)\d\d)[-/_.]?(?P<m>0[1-9]|1[0-2])(?:[-/_.]?(?P<d>0[1-9]|[12]\d|3[01]))?"
-    r"|(?P<d2>0?[1-9]|[12]\d|3[01])[-/_.](?P<m2>0?[1-9]|1[0-2])[-/_.](?P<y2>(?:19|20|21)\d\d)"
+    r"(?<!\d)(?P<y>(?:19|20|21)\d\d)[-/_.]?(?P<m>0[1-9]|1[0-2])(?:[-/_.]?(?P<d>0[1-9]|[12]\d|3[01]))?(?!\d)"
+    r"|(?<!\d)(?P<d2>0?[1-9]|[12]\d|3[01])[-/_.](?P<m2>0?[1-9]|1[0-2])[-/_.](?P<y2>(?:19|20|21)\d\d)(?!\d)"
 )
 _YEAR_PARAM = re.compile(r"^(?:19|20|21)\d\d$")
 

@@ -217,16 +217,17 @@ class SiteSpider(scrapy.Spider):
         yield from self._links(response.url, facts, meta["pa_depth"])
 
     def _links(self, page_url: str, facts: Any, depth: int) -> Iterator[Any]:
+        """Schedule what the page links to; all its link rows leave as one item (one per row cost 40%)."""
+        rows: list[dict[str, Any]] = []
         for link in facts.refused:
-            yield self._row("links", from_url=page_url, to_url=link.url[:2000], anchor=link.anchor, kind="refused",
-                            rel=link.rel)
+            rows.append(self._link_row(page_url, link.url[:2000], link, "refused"))
             self._refuse(link.url[:2000], "blocked_scheme", "link to a non-web scheme", page_url)
         for link in facts.links[:MAX_LINKS_PER_PAGE]:
             url = safe_canonical_url(link.url)
             if url is None:
                 continue
             kind = self._link_kind(url)
-            yield self._row("links", from_url=page_url, to_url=url, anchor=link.anchor, kind=kind, rel=link.rel)
+            rows.append(self._link_row(page_url, url, link, kind))
             if kind == "internal":
                 request = self._page_request(url, depth + 1, page_url)
             elif kind == "document":
@@ -237,6 +238,12 @@ class SiteSpider(scrapy.Spider):
                 request = self._external_probe(url, page_url)
             if request is not None:
                 yield request
+        if rows:
+            yield {"_table": "links", "_rows": rows}
+
+    def _link_row(self, page_url: str, url: str, link: Any, kind: str) -> dict[str, Any]:
+        return {"run_id": self.run_id, "site_id": self.site.id, "from_url": page_url, "to_url": url,
+                "anchor": link.anchor, "kind": kind, "rel": link.rel}
 
     def _link_kind(self, url: str) -> str:
         ip = literal_ip(urlsplit(url).hostname or "")

@@ -59,5 +59,8 @@ def test_trap_calendar_is_capped_per_pattern() -> None:
     allowed = [guard.check(f"http://a.vn/lich?ngay=2026-{m:02d}-{d:02d}") for m in range(1, 13) for d in (1, 15)]
     assert all(r is None for r in allowed[:24])
     assert "calendar" in (guard.check("http://a.vn/lich?ngay=2026-12-31") or "")
+    # A planning period followed by an article id is not a date.
+    assert guard.check("http://a.vn/tin-tuc/ke-hoach-giai-doan-2026-2030-100123.html") is None
+    assert guard.check("http://a.vn/quy-hoach-2021-2030-tam-nhin-2050.html") is None
     # Articles whose URLs carry a date but differ in their slug are not a calendar.
     assert all(guard.check(f"http://a.vn/portal/Pages/2026-11-{d:02d}/bai-{d}.aspx") is None for d in range(1, 29))

@@ -1,4 +1,4 @@
-"""Item pipeline: every item the spider yields is a row for one store table."""
+"""Item pipeline: every item the spider yields is one or more rows for one store table."""
 
 from __future__ import annotations
 
@@ -16,9 +16,13 @@ class StorePipeline:
         return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        row = dict(item)
-        table = row.pop("_table")
-        self.crawler.spider.writer.add(table, row)
+        """An item is one row (``_table`` + columns) or many rows of one table (``_table`` + ``_rows``)."""
+        writer = self.crawler.spider.writer
+        if "_rows" in item:
+            writer.add_many(item["_table"], item["_rows"])
+        else:
+            row = dict(item)
+            writer.add(row.pop("_table"), row)
         return item
 
     def close_spider(self) -> None:
