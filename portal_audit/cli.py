@@ -234,11 +234,31 @@ def demo(out: Path, quiet: bool) -> None:
         code, run_id = _run_crawl(registry_, db, quiet, verbose=False)
     counts = _run_audit(db, run_id, None)
     click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    unreachable = code == EXIT_SITE_FAILURES
-    click.echo(f"demo run {run_id} written to {db}"
-               + (" (one site is unreachable on purpose: the old district site)" if unreachable else ""))
+    surprises = _demo_surprises(db, run_id)
+    for line in surprises:
+        click.echo(f"unexpected: {line}", err=True)
+    click.echo(f"demo run {run_id} written to {db}" + (" (the old district site is unreachable on purpose)"
+                                                          if code == EXIT_SITE_FAILURES else ""))
     click.echo(f"next: portal-audit export --db {db}")
-    sys.exit(EXIT_OK)
+    sys.exit(EXIT_SITE_FAILURES if surprises else EXIT_OK)
+
+
+def _demo_surprises(db: Path, run_id: str) -> list[str]:
+    """Sites whose crawl status differs from the demo's answer keys (the demo checks itself)."""
+    import yaml
+
+    from portal_audit.demo.server import DEMO_DIR
+    from portal_audit.store import open_store
+
+    with open_store(db) as store:
+        statuses = {s["id"]: s["status"] for s in store.sites(run_id)}
+    out = []
+    for answer_path in sorted((DEMO_DIR / "answers").glob("*.yaml")):
+        expected = yaml.safe_load(answer_path.read_text(encoding="utf-8"))["crawl"]["status"]
+        actual = statuses.get(answer_path.stem)
+        if actual != expected:
+            out.append(f"{answer_path.stem}: crawl status {actual}, expected {expected}")
+    return out
 
 
 def main() -> None:
