@@ -97,6 +97,7 @@ class SiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider._on_bytes, signal=signals.bytes_received)
         return spider
 
     # --- requests --------------------------------------------------------------------------------------
@@ -163,6 +164,16 @@ class SiteSpider(scrapy.Spider):
             ctype = headers.get(b"Content-Type")
             if ctype and ctype.split(b";")[0].strip().lower().decode("latin-1") not in HTML_TYPES:
                 raise StopDownload(fail=False)
+
+    def _on_bytes(self, data: bytes, request: Request, spider: scrapy.Spider) -> None:
+        """Cut a body past the size cap ourselves, so the failure is named too_large, whatever the transfer."""
+        if spider is not self:
+            return
+        received = request.meta.get("pa_bytes", 0) + len(data)
+        request.meta["pa_bytes"] = received
+        if received > self.site.max_page_bytes:
+            request.meta["pa_too_large"] = True
+            raise StopDownload(fail=True)
 
     # --- recording -------------------------------------------------------------------------------------
 

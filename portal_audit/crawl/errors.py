@@ -51,6 +51,9 @@ def classify(failure: Failure) -> tuple[str, str]:
     """(kind, detail) for a download failure."""
     exc = failure.value
     detail = f"{type(exc).__name__}: {exc}"[:500]
+    request = getattr(failure, "request", None)
+    if request is not None and request.meta.get("pa_too_large"):
+        return "too_large", f"body larger than the cap ({request.meta.get('pa_bytes')} bytes received)"
     if isinstance(exc, RefusedRequest):
         return exc.kind, exc.detail
     if isinstance(exc, IgnoreRequest):
