@@ -100,6 +100,8 @@ def evidenced_level(page: Page) -> tuple[int, list[Evidence]]:
     can_pay = False
     has_form = False
     for link in page.links:
+        if link.in_chrome:
+            continue  # the site's menu offers payment or submission for all services, not for this one
         pays = _PAY_TEXT.search(link.folded) or _PAY_URL.search(link.url.lower())
         if not can_pay and "thanh toan" not in negated and pays:
             can_pay = True
@@ -132,9 +134,14 @@ def evidenced_level(page: Page) -> tuple[int, list[Evidence]]:
 
 
 def find_services(corpus: SiteCorpus) -> list[Service]:
+    """One Service per procedure detail page; catalogue pages (linking several procedures) are not one."""
+    procedure_urls = {page.final_url for page in corpus.pages if is_procedure_page(page)}
     services = []
     for page in corpus.pages:
-        if not is_procedure_page(page):
+        if page.final_url not in procedure_urls:
+            continue
+        linked = {link.url for link in page.links if not link.in_chrome} & (procedure_urls - {page.final_url})
+        if len(linked) >= 3:
             continue
         level, label, note = declared_level(page)
         evidenced, evidence = evidenced_level(page)
