@@ -79,6 +79,17 @@ def _where(path: tuple[Any, ...], data: dict[str, Any]) -> str:
     return out or "(top level)"
 
 
+def _precise(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """For a detector, the errors of the branch its `type` names, not "not valid under any of the schemas"."""
+    if error.validator == "oneOf" and isinstance(error.instance, dict) and "type" in error.instance:
+        wanted = error.instance["type"]
+        branch_errors = [sub for sub in error.context or []
+                         if error.schema["oneOf"][sub.schema_path[0]]["properties"]["type"]["const"] == wanted]
+        if branch_errors:
+            return branch_errors
+    return [jsonschema.exceptions.best_match([error])]
+
+
 def available() -> list[str]:
     return sorted(p.name[:-5] for p in resources.files("portal_audit.checklists").iterdir()
                   if p.name.endswith(".yaml") and p.name not in ("regimes.yaml",) and not p.name.startswith("targets-"))
@@ -120,9 +131,9 @@ def load_checklist(name_or_path: str) -> Checklist:
                                         f"{_where((*loc, 'patterns', p_index), plain)}: regex does not compile ({exc})")
     if not problems:
         for error in sorted(validator.iter_errors(plain), key=lambda e: list(map(str, e.absolute_path))):
-            best = jsonschema.exceptions.best_match([error])
-            loc = tuple(best.absolute_path)
-            problems.append(f"{source}:{line_of(loc)}: {_where(loc, plain)}: {best.message}")
+            for best in _precise(error):
+                loc = tuple(best.absolute_path)
+                problems.append(f"{source}:{line_of(loc)}: {_where(loc, plain)}: {best.message}")
     if not problems:
         ids = [item["id"] for item in plain["items"]]
         for index, item_id in enumerate(ids):
