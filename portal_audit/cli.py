@@ -6,6 +6,7 @@ Exit codes are part of the interface (cron and CI read them): 0 ok, 1 finished b
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -98,7 +99,8 @@ def crawl(config: str, db: Path, sites: tuple[str, ...], quiet: bool, verbose: b
     sys.exit(code)
 
 
-def _run_audit(db: Path, run_id: str | None, checklists: list[str] | None) -> dict[str, int]:
+def _run_audit(db: Path, run_id: str | None, checklists: list[str] | None,
+               as_of: datetime.date | None = None) -> dict[str, int]:
     from portal_audit.audit.checklist import ChecklistError
     from portal_audit.audit.engine import audit_run
     from portal_audit.store import Store
@@ -108,7 +110,7 @@ def _run_audit(db: Path, run_id: str | None, checklists: list[str] | None) -> di
     except StoreError as exc:
         _fail(str(exc))
     try:
-        return audit_run(store, run_id, checklists)
+        return audit_run(store, run_id, checklists, as_of)
     except ChecklistError as exc:
         _fail(exc.problems)
     except StoreError as exc:
@@ -124,9 +126,11 @@ def _run_audit(db: Path, run_id: str | None, checklists: list[str] | None) -> di
 @click.option("--checklist", "checklists", multiple=True, metavar="NAME",
               help="Checklist name (e.g. decree-43-2011) or path; repeatable. Default: the registry's "
                    "`checklists`, else the regime in force on the crawl date plus the Decree 43 baseline.")
-def audit(db: Path, run_id: str | None, checklists: tuple[str, ...]) -> None:
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Judge freshness as of this day (YYYY-MM-DD; default: the crawl's day).")
+def audit(db: Path, run_id: str | None, checklists: tuple[str, ...], as_of: datetime.datetime | None) -> None:
     """Judge a crawled run against the checklists, from the store alone (no network)."""
-    counts = _run_audit(db, run_id, list(checklists) or None)
+    counts = _run_audit(db, run_id, list(checklists) or None, as_of.date() if as_of else None)
     click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 

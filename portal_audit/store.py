@@ -154,7 +154,8 @@ CREATE INDEX IF NOT EXISTS fetch_errors_run_site ON fetch_errors (run_id, site_i
 -- Judgements (stage 3): recomputed by `portal-audit audit` from the frozen crawl, so not frozen themselves.
 CREATE TABLE IF NOT EXISTS audits (
     run_id TEXT PRIMARY KEY REFERENCES runs(id),
-    checklists TEXT NOT NULL
+    checklists TEXT NOT NULL,
+    as_of TEXT
 );
 CREATE TABLE IF NOT EXISTS findings (
     run_id TEXT NOT NULL REFERENCES runs(id),

@@ -7,6 +7,7 @@ headings, main-content text and links with CSS selectors, so every detector can 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,13 +22,17 @@ from lxml import etree
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.store import Store, decompress_html
 from portal_audit.text import fold
-from portal_audit.urls import safe_canonical_url
+from portal_audit.urls import Scope, safe_canonical_url
 
 _SPACES = re.compile(r"\s+")
 _CHROME = re.compile(r"(^|[-_\s])(menu|nav|navbar|navigation|header|footer|sidebar|breadcrumbs?|banner|topbar|"
                      r"mainmenu|main-menu|skip|search)([-_\s]|$)", re.I)
 _CHROME_TAGS = {"nav", "header", "footer", "aside"}
+_NEVER_CHROME = {"html", "body", "main", "article"}
 _INVISIBLE = {"script", "style", "noscript", "template", "svg"}
+_BLOCKS = ("p", "div", "td", "th", "tr", "li", "dt", "dd", "br", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+           "article", "header", "footer", "nav", "aside", "table", "ul", "ol", "dl", "form", "label", "option",
+           "blockquote", "pre", "address", "caption", "figcaption", "hr", "button")
 
 
 @cache
@@ -84,6 +89,7 @@ class Page:
     forms: list[lxml.html.FormElement]
     root: lxml.html.HtmlElement | None
     encoding_issue: str | None
+    detected_encoding: str | None = None
     is_home: bool = False
     _empty: bool | None = field(default=None, repr=False)
 
@@ -113,12 +119,23 @@ def _link_text(a: lxml.html.HtmlElement) -> str:
     return ""
 
 
+def _is_chrome(el: lxml.html.HtmlElement) -> bool:
+    """Navigation, header, footer, sidebar: page furniture repeated on every page.
+
+    The document's own containers (body, main, article) never are, whatever their classes say: Drupal and
+    WordPress put layout words such as "sidebar-first" on <body>.
+    """
+    if el.tag in _NEVER_CHROME or el.get("role") == "main":
+        return False
+    if el.tag in _CHROME_TAGS or el.get("role") in ("navigation", "banner", "contentinfo"):
+        return True
+    return bool(_CHROME.search(f"{el.get('id') or ''} {el.get('class') or ''}"))
+
+
 def _in_chrome(el: lxml.html.HtmlElement) -> bool:
     node = el.getparent()
     while node is not None and isinstance(node.tag, str):
-        if node.tag in _CHROME_TAGS or node.get("role") in ("navigation", "banner", "contentinfo"):
-            return True
-        if _CHROME.search(f"{node.get('id') or ''} {node.get('class') or ''}"):
+        if _is_chrome(node):
             return True
         node = node.getparent()
     return False
@@ -132,9 +149,7 @@ def _main_text(root: lxml.html.HtmlElement) -> str:
             if el.tail:
                 parts.append(el.tail)
             return
-        chrome = el.tag in _CHROME_TAGS or el.get("role") in ("navigation", "banner", "contentinfo") or bool(
-            _CHROME.search(f"{el.get('id') or ''} {el.get('class') or ''}"))
-        if not chrome:
+        if not _is_chrome(el):
             if el.text:
                 parts.append(el.text)
             for child in el:
@@ -162,6 +177,8 @@ def parse_stored_page(row: dict[str, object]) -> Page:
                     links=[], forms=[], root=None, encoding_issue=row.get("encoding_issue"))  # type: ignore[arg-type]
     for el in root.iter(*_INVISIBLE):
         el.text = ""
+    for el in root.iter(*_BLOCKS):  # "<td>Tên dự án</td><td>Mục tiêu</td>" must not read "Tên dự ánMục tiêu"
+        el.tail = " " + (el.tail or "")
     title_el = root.find(".//title")
     headings = [(h.tag, _text(h), css_path(h)) for h in root.iter("h1", "h2", "h3") if _text(h)]
     links: list[PageLink] = []
@@ -182,6 +199,7 @@ def parse_stored_page(row: dict[str, object]) -> Page:
         title=_text(title_el) if title_el is not None else "", headings=headings, text=text, folded=fold(text),
         main_folded=fold(_main_text(root)), links=links, forms=list(root.forms), root=root,
         encoding_issue=row.get("encoding_issue"),  # type: ignore[arg-type]
+        detected_encoding=decoded.detected,
     )
 
 
@@ -191,6 +209,7 @@ class SiteCorpus:
     site: dict[str, object]
     pages: list[Page]
     by_url: dict[str, Page]
+    scope: Scope
 
     @property
     def home(self) -> Page | None:
@@ -221,4 +240,6 @@ def load_corpus(store: Store, run_id: str, site: dict[str, object]) -> SiteCorpu
     home = by_url.get(home_url or "") or (pages[0] if pages and pages[0].depth == 0 else None)
     if home is not None:
         home.is_home = True
-    return SiteCorpus(run_id=run_id, site=site, pages=pages, by_url=by_url)
+    config = json.loads(str(site.get("config") or "{}"))
+    scope = Scope.for_site(str(site["url"]), frozenset(config.get("hosts") or []), tuple(config.get("scope") or ()))
+    return SiteCorpus(run_id=run_id, site=site, pages=pages, by_url=by_url, scope=scope)

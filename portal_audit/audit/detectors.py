@@ -40,6 +40,7 @@ class Found:
     evidence: list[Evidence] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)       # pages that carry the element (for freshness, text)
     note: str | None = None
+    against: list[Evidence] = field(default_factory=list)  # evidence of the problem, when the element is missing
 
     def add(self, ev: Evidence, page: Page | None = None) -> None:
         if ev not in self.evidence:
@@ -105,10 +106,13 @@ def nav_link(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
         target = corpus.page(link.url)
         if target is not None:
             found.add(_page_evidence(target, None, f"{link.text} ← {page.final_url} {link.selector}"), target)
-        else:
-            # Linked but not crawled (another site, a document, beyond the budget): the link is the evidence.
+        elif corpus.scope.contains(link.url) or is_document(link.url):
+            # The site's own page or file, not crawled (robots, budget, document): the link is the evidence.
             found.add(Evidence(url=page.final_url, selector=link.selector,
                                snippet=_snippet(f"{link.text} → {link.url}")))
+        elif not found.note:
+            # A link to another site (the province's calendar, another agency) is not this site publishing it.
+            found.note = f"only a link to another site: {link.text} → {link.url}"
         if len(found.evidence) >= MAX_EVIDENCE:
             break
     return found
@@ -129,7 +133,11 @@ def url_slug(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
 def heading(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     found = Found()
     for page in corpus.pages:
-        candidates = [("title", page.title, "title")] + [(t, text, sel) for t, text, sel in page.headings if t != "h3"]
+        # <title> and <h1> name what a page is; a short <h2> names a section of it ("Trả lời kiến nghị"), while
+        # a long one is an article's or a draft's own title, which names its subject, not a category.
+        candidates = [("title", page.title, "title")] + [
+            (t, text, sel) for t, text, sel in page.headings
+            if t == "h1" or (t == "h2" and len(text.split()) <= MAX_NAV_WORDS)]
         for _tag, text, selector in candidates:
             if text and matches_any(fold(text), spec["keywords"], spec.get("exclude")):
                 found.add(_page_evidence(page, selector, text), page)
@@ -168,7 +176,7 @@ def text(corpus: SiteCorpus, spec: dict[str, Any], element_pages: list[Page] | N
     return found
 
 
-def _hinted_pages(corpus: SiteCorpus, key: str) -> list[Page]:
+def _hinted_pages(corpus: SiteCorpus, key: str, with_children: bool = True) -> list[Page]:
     """Pages a structured detector should look at: found by the hint keywords or slugs, home first."""
     h = hints()
     pages: list[Page] = []
@@ -177,6 +185,8 @@ def _hinted_pages(corpus: SiteCorpus, key: str) -> list[Page]:
         for page in found.pages:
             if page not in pages:
                 pages.append(page)
+    if not with_children:
+        return pages
     # Pages one click below a hinted page (document lists often split into detail pages).
     children: list[Page] = []
     for page in list(pages):
@@ -259,9 +269,12 @@ def search_form(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
 
 
 def document_search(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    """A search form on a documents page itself (not a contact form one click away: no <textarea>)."""
     found = Found()
-    for page in _hinted_pages(corpus, "documents"):
+    for page in _hinted_pages(corpus, "documents", with_children=False):
         for form in page.forms:
+            if form.find(".//textarea") is not None:
+                continue
             fields = [i for i in form.iter("input", "select") if (i.get("type") or "text").lower()
                       in ("text", "search", "select-one", "date") or i.tag == "select"]
             if fields:
@@ -347,7 +360,8 @@ def contact(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
 
 
 _BIO_MARKERS = [re.compile(p) for p in (
-    r"sinh (nam|ngay)|nam sinh|ngay sinh", r"que quan|noi sinh", r"trinh do", r"(chuc vu|chuc danh)",
+    r"sinh (nam|ngay)|nam sinh|ngay sinh", r"que quan|noi sinh",
+    r"trinh do|thac si|tien si|cu nhan|ky su|bac si|chuyen mon|ly luan chinh tri", r"(chuc vu|chuc danh)",
     r"nhiem vu|phu trach|linh vuc", r"qua trinh cong tac|tom tat (qua trinh|tieu su)|tieu su")]
 _LEADER_WORDS = re.compile(r"giam doc|chu tich|truong ban|lanh dao|bi thu|chanh van phong")
 
@@ -376,8 +390,43 @@ def gazette(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     return found
 
 
+LEGACY_ENCODINGS = {"tcvn3_suspected": "TCVN3 (ABC) font encoding", "vni_suspected": "VNI font encoding",
+                    "undeclared_legacy": "legacy code page without a declaration",
+                    "declared_mismatch": "charset declared wrongly (browsers show mojibake)",
+                    "undecodable": "bytes that decode in no declared charset"}
+
+
+def unicode_text(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    """Decree 43 Art. 7(1): Vietnamese Unicode (TCVN 6909). The crawl flagged every page it could not read
+    as Unicode; those pages are the evidence against."""
+    found = Found()
+    bad = [p for p in corpus.pages if p.encoding_issue in LEGACY_ENCODINGS or _legacy_code_page(p)]
+    if not bad:
+        found.add(Evidence(url=corpus.pages[0].final_url if corpus.pages else str(corpus.site["url"]),
+                           snippet=f"{len(corpus.pages)} pages read as Unicode text"))
+        return found
+    for page in bad[:MAX_EVIDENCE]:
+        found.against.append(Evidence(url=page.final_url, snippet=_encoding_problem(page)))
+    found.note = f"{len(bad)} page(s) not in Unicode: " + "; ".join(
+        f"{p.final_url} ({_encoding_problem(p)})" for p in bad[:3])
+    return found
+
+
+def _legacy_code_page(page: Page) -> bool:
+    """Decoded correctly, but from a pre-Unicode code page (windows-1258...) while it has Vietnamese text."""
+    return bool(page.detected_encoding) and page.detected_encoding not in ("utf-8", "utf-16", "ascii") and any(
+        ord(ch) > 127 for ch in page.text)
+
+
+def _encoding_problem(page: Page) -> str:
+    if page.encoding_issue in LEGACY_ENCODINGS:
+        return LEGACY_ENCODINGS[page.encoding_issue or ""]
+    return f"legacy code page {page.detected_encoding}"
+
+
 DETECTORS: dict[str, Callable[..., Found]] = {
     "nav_link": nav_link, "url_slug": url_slug, "heading": heading, "text": text,
     "documents_list": documents_list, "document_search": document_search, "consultation": consultation,
     "contact": contact, "leader_bios": leader_bios, "search_form": search_form, "gazette": gazette,
+    "unicode_text": unicode_text,
 }

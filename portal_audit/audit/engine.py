@@ -68,11 +68,21 @@ def _element(corpus: SiteCorpus, element: dict[str, Any], services: list[Service
         for page in result.pages:
             if page not in combined.pages:
                 combined.pages.append(page)
+        combined.against.extend(result.against)
         combined.note = combined.note or result.note
-    for spec in text_specs:  # text patterns checked on the pages the other detectors found
-        result = text(corpus, spec, combined.pages)
-        for ev in result.evidence:
-            combined.add(ev)
+    if text_specs:
+        # `text` with where: element_pages is a condition on the pages the other detectors found: the
+        # element is there only where those pages also say what the law asks (e.g. a leaders' page that
+        # also gives their tasks).
+        kept = [p for p in combined.pages if all(text(corpus, spec, [p]).present for spec in text_specs)]
+        filtered = Found(note=combined.note)
+        for page in kept:
+            for ev in combined.evidence:
+                if ev.url == page.final_url:
+                    filtered.add(ev, page)
+        if combined.present and not filtered.present:
+            filtered.note = filtered.note or "pages found, but without the required details"
+        return filtered
     return combined
 
 
@@ -119,6 +129,7 @@ def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], c
     if empty:
         reasons.append("empty section: " + "; ".join(empty))
         evidence.extend(ev for e in missing for ev in found[e["id"]].evidence if ev.empty)
+    evidence.extend(ev for e in missing for ev in found[e["id"]].against)
     notes = [found[e["id"]].note for e in missing if found[e["id"]].note]
     reasons.extend(notes)
     if missing:
@@ -148,7 +159,8 @@ def checklists_for(site: dict[str, Any], override: list[str] | None, crawl_day: 
     return list(configured) if configured else default_checklists(crawl_day)
 
 
-def audit_run(store: Store, run_id: str | None = None, override: list[str] | None = None) -> dict[str, int]:
+def audit_run(store: Store, run_id: str | None = None, override: list[str] | None = None,
+              as_of: date | None = None) -> dict[str, int]:
     """Replace the run's findings and services with a fresh, deterministic judgement.
 
     Every checklist is loaded (and validated) before anything is written: a broken checklist raises
@@ -157,6 +169,7 @@ def audit_run(store: Store, run_id: str | None = None, override: list[str] | Non
     run = store.run(run_id)
     run_id = run["id"]
     crawl_day = date.fromisoformat(run["started_at"][:10])
+    judge_day = as_of or crawl_day  # freshness is judged as of this day (the crawl's, unless told otherwise)
     sites = store.sites(run_id)
     chosen = {site["id"]: checklists_for(site, override, crawl_day) for site in sites}
     loaded = {name: load_checklist(name) for names in chosen.values() for name in names}
@@ -174,7 +187,7 @@ def audit_run(store: Store, run_id: str | None = None, override: list[str] | Non
                 "evidence": dumps([e.as_dict() for e in service.evidence])})
         for checklist in (loaded[name] for name in chosen[site["id"]]):
             for item in checklist.items:
-                f = judge_item(corpus, site, item, checklist, services, dvc_urls, crawl_day)
+                f = judge_item(corpus, site, item, checklist, services, dvc_urls, judge_day)
                 finding_rows.append({
                     "run_id": run_id, "site_id": site["id"], "checklist": checklist.name, "item_id": item["id"],
                     "area": item["area"], "ref": dumps(item["ref"]), "weight": item["weight"],
@@ -189,7 +202,8 @@ def audit_run(store: Store, run_id: str | None = None, override: list[str] | Non
         if service_rows:
             store.db["services"].insert_all(service_rows, batch_size=1000)
         store.db.execute("DELETE FROM audits WHERE run_id = ?", (run_id,))
-        store.db["audits"].insert({"run_id": run_id, "checklists": dumps(sorted(loaded))})
+        store.db["audits"].insert({"run_id": run_id, "checklists": dumps(sorted(loaded)),
+                                   "as_of": judge_day.isoformat()})
     counts: dict[str, int] = {}
     for row in finding_rows:
         counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
