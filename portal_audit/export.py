@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from portal_audit.audit.targets import measure_targets
 from portal_audit.store import Store
 
 SCHEMA_ID = "portal-audit/export/1"
@@ -111,6 +112,16 @@ def _services(store: Store, run_id: str, site_id: str) -> list[dict[str, Any]]:
                                    [run_id, site_id])]
 
 
+def _level_counts(services: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Counts of procedures per level, declared and evidenced ("none" when no level is shown)."""
+    counts: dict[str, dict[str, int]] = {"declared": {}, "evidenced": {}}
+    for service in services:
+        for basis in counts:
+            level = str(service[f"{basis}_level"] or "none")
+            counts[basis][level] = counts[basis].get(level, 0) + 1
+    return {basis: dict(sorted(c.items())) for basis, c in counts.items()}
+
+
 def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
     run = store.run(run_id)
     started = run["started_at"]
@@ -124,17 +135,20 @@ def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
             "score": None,
             "area_scores": {"content": None, "services": None, "accessibility": None, "technical": None},
             "checks": _checks(store, run["id"], site["id"]),
-            "services": _services(store, run["id"], site["id"]),
+            "services": (services := _services(store, run["id"], site["id"])),
+            "service_levels": _level_counts(services),
             "accessibility": [],
             "broken_links": broken_links(store, run["id"], site["id"]),
         })
-    audit = list(store.query("SELECT checklists FROM audits WHERE run_id = ?", [run["id"]]))
+    audit = list(store.query("SELECT checklists, as_of FROM audits WHERE run_id = ?", [run["id"]]))
     return {
         "schema": SCHEMA_ID,
         "run": {"id": run["id"], "started_at": started, "finished_at": run["finished_at"],
                 "status": run["status"], "regime": regime_on(date.fromisoformat(started[:10])),
                 "province": run["province"], "tool_version": run["tool_version"],
-                "checklists": json.loads(audit[0]["checklists"]) if audit else []},
+                "checklists": json.loads(audit[0]["checklists"]) if audit else [],
+                "as_of": audit[0]["as_of"] if audit else None},
+        "targets": measure_targets(store, run["id"]) if audit else [],
         "sites": sites,
     }
 

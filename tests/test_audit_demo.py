@@ -149,3 +149,18 @@ def test_a_broken_checklist_writes_nothing(audited: dict[str, Any], tmp_path: Pa
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {broken}:")
     assert audited["con"].execute("SELECT count(*), group_concat(outcome) FROM findings").fetchone() == before
+
+
+def test_province_targets_are_measured_on_the_run(audited: dict[str, Any]) -> None:
+    document = json.loads(run_cli("export", "--db", str(audited["db"])).stdout)
+    targets = {t["id"]: t for t in document["targets"]}
+    services = [s for site in document["sites"] for s in site["services"]]
+    at_least_3 = sum(1 for s in services if s["evidenced_level"] >= 3)
+    assert targets["online-services-level-3"]["numerator"] == at_least_3
+    assert targets["online-services-level-3"]["denominator"] == len(services) == 18
+    assert targets["online-services-level-4"]["numerator"] == sum(1 for s in services if s["evidenced_level"] == 4)
+    full = targets["full-decree-43-information"]
+    assert full["not_checked"] == ["ubnd-huyen-cu"]  # unreachable: not counted as failing
+    assert full["denominator"] == 4 and full["met"] is False
+    dvc = next(s for s in document["sites"] if s["id"] == "dich-vu-cong")
+    assert sum(dvc["service_levels"]["evidenced"].values()) == 18
