@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+browser:
+	scripts/ensure-browser
+
+# The demo still runs without a browser: JavaScript-only menus are then reported as not seen.
 demo: $(STAMP)
+	-scripts/ensure-browser
 	$(BIN)/portal-audit demo --out portal-audit-demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check portal_audit spiders tests benchmarks checklists reports
 
-test: $(STAMP) lint
+test: $(STAMP) lint browser
 	$(BIN)/python -m pytest
 	scripts/check-wheel
 

@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS sites (
     documents INTEGER DEFAULT 0,
     links INTEGER DEFAULT 0,
     budget_exhausted INTEGER DEFAULT 0,
+    render_status TEXT,
     started_at TEXT,
     finished_at TEXT,
     PRIMARY KEY (run_id, id)
@@ -87,6 +88,7 @@ CREATE TABLE IF NOT EXISTS pages (
     redirects TEXT,
     headers TEXT,
     html_zlib BLOB,
+    via TEXT NOT NULL DEFAULT 'crawl' CHECK (via IN ('crawl', 'render')),
     UNIQUE (run_id, site_id, url)
 );
 CREATE INDEX IF NOT EXISTS pages_run_site ON pages (run_id, site_id);
@@ -189,7 +191,7 @@ CREATE TABLE IF NOT EXISTS services (
 """
 
 # Each version only adds tables (CREATE ... IF NOT EXISTS), so migrating is re-running SCHEMA.
-MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services"}
+MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services, render discovery"}
 
 # Tables whose rows belong to a run and so freeze with it.
 RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors")

@@ -51,10 +51,12 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 def expected_points(site: str) -> dict[str, str]:
     planted = yaml.safe_load((ANSWERS / f"{site}.yaml").read_text(encoding="utf-8"))["planted"]
     expected: dict[str, str] = {}
-    order = [("content_missing", "failed"), ("content_only_after_rendering", "failed"),
+    # Content only a browser shows counts as present: the render stage finds JavaScript-built menus.
+    order = [("content_missing", "failed"), ("content_only_after_rendering", "passed"),
              ("content_present", "passed"), ("content_partial", "partial")]
-    for kind, outcome in order:  # a later, more specific statement about a point wins
+    for kind, default in order:  # a later, more specific statement about a point wins
         for entry in planted.get(kind) or []:
+            outcome = entry.get("outcome", default)
             match = re.match(r"nd43\.a10\.k1\.([a-z]+)\.", entry["item"])
             if match:
                 point = POINT_CODES.get(match.group(1), match.group(1))

@@ -18,6 +18,7 @@ from portal_audit.audit.corpus import SiteCorpus, load_corpus
 from portal_audit.audit.dates import find_dates, newest, working_days_between
 from portal_audit.audit.detectors import DETECTORS, MAX_EVIDENCE, Evidence, Found, text
 from portal_audit.audit.services import Service, find_services
+from portal_audit.render.discover import render_note
 from portal_audit.store import Store, dumps
 
 log = logging.getLogger("portal_audit.audit")
@@ -141,6 +142,8 @@ def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], c
         reasons.append(stale)
     if outcome != "passed" and site["status"] == "partial":
         reasons.append(f"crawl was partial ({site.get('status_reason')})")
+    if outcome != "passed" and (note := render_note(site)):
+        reasons.append(note)
     if outcome != "passed" and site.get("budget_exhausted"):
         reasons.append("page budget reached: raise max_pages to see more of the site")
     unique: list[Evidence] = []

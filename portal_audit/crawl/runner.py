@@ -90,7 +90,7 @@ def site_status(store: Store, run_id: str, site_id: str, finish_reason: str | No
 
 def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR",
                    on_progress: Callable[[list[SiteProgress]], None] | None = None,
-                   progress_interval: float = 0.5) -> CrawlOutcome:
+                   progress_interval: float = 0.5, render: bool = True) -> CrawlOutcome:
     """Crawl all sites of ``registry`` into a new run of ``store``; blocks until done or interrupted."""
     run_id = store.create_run(
         province=registry.province, registry_path=str(registry.path or ""), tool_version=__version__,
@@ -145,6 +145,15 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
     process.start(stop_after_crawl=False)
 
     writer.flush()
+    if not process.interrupted and render:
+        # JavaScript-built menus: render the sites that need it, then recount what they hold.
+        from portal_audit.render.discover import discover
+
+        crawled = {s["id"] for s in store.sites(run_id) if s["status"] not in ("pending", "unreachable")}
+        for result in discover(store, run_id, [s for s in registry.sites if s.id in crawled], registry.user_agent):
+            if result.pages:
+                store.update_site(run_id, result.site_id,
+                                  **site_status(store, run_id, result.site_id, "finished"))
     status = "interrupted" if process.interrupted else "finished"
     store.finish_run(run_id, status, note="interrupted by a signal" if process.interrupted else None)
     return CrawlOutcome(run_id=run_id, status=status, sites=store.sites(run_id))

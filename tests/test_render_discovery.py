@@ -1,0 +1,73 @@
+"""Render-assisted discovery: JavaScript-built menus are followed in a real browser, safely, or said to be unseen."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from conftest import ScriptedServer
+
+from portal_audit.render.discover import has_empty_navigation
+
+JS_MENU = """<html lang="vi"><head><title>Trang chủ</title></head><body>
+<ul id="topmenu"></ul>
+<img src="{inside}/tracker.png" alt="">
+<script>
+  for (const slug of ["quy-hoach", "mua-sam"]) {{
+    const li = document.createElement("li"), a = document.createElement("a");
+    a.href = "/Pages/" + slug + ".aspx"; a.textContent = slug; li.appendChild(a);
+    document.getElementById("topmenu").appendChild(li);
+  }}
+</script>
+<p><a href="/tin-tuc">Tin tức</a></p></body></html>"""
+
+
+def test_empty_navigation_heuristic() -> None:
+    assert has_empty_navigation(b'<ul id="topmenu"></ul><script>x()</script>', "text/html")
+    assert not has_empty_navigation(b'<ul id="topmenu"><li><a href="/a">A</a></li></ul><script></script>', None)
+    assert not has_empty_navigation(b'<nav></nav><p>no script</p>', None)
+
+
+def registry(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "sites.yaml"
+    path.write_text(f"""province: T
+defaults: {{allow_private_networks: ["127.0.0.1/32"], delay: 0, timeout: 5, retries: 0}}
+sites:
+  - {{id: stc, name: "Sở Tài chính", unit_type: so_ban_nganh, url: "{url}/"}}
+""", encoding="utf-8")
+    return path
+
+
+def test_js_menu_pages_are_found_by_rendering_and_private_subresources_are_blocked(
+        tmp_path: Path, scripted_server: ScriptedServer, cli) -> None:
+    with ScriptedServer("127.0.0.2") as inside:
+        scripted_server.page("/", JS_MENU.format(inside=inside.base))
+        for path in ("/Pages/quy-hoach.aspx", "/Pages/mua-sam.aspx", "/tin-tuc"):
+            scripted_server.page(path, f"<html><title>{path}</title><body>nội dung</body></html>")
+        db = tmp_path / "a.db"
+        result = cli("crawl", "--config", str(registry(tmp_path, scripted_server.base)), "--db", str(db), "-q")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert inside.hits == []  # the page's <img> on a non-allowed private address was never requested
+    con = sqlite3.connect(db)
+    via = {url.replace(scripted_server.base, ""): v for url, v in con.execute("SELECT url, via FROM pages")}
+    assert via["/tin-tuc"] == "crawl"
+    assert via["/Pages/quy-hoach.aspx"] == "render" and via["/Pages/mua-sam.aspx"] == "render"
+    status = con.execute("SELECT render_status, pages_ok FROM sites").fetchone()
+    assert status[0].startswith("done: 2 page") and status[1] == 4
+
+
+def test_without_a_browser_the_site_says_javascript_navigation_was_not_seen(
+        tmp_path: Path, scripted_server: ScriptedServer, cli) -> None:
+    scripted_server.page("/", JS_MENU.format(inside="http://127.0.0.2:9"))
+    db = tmp_path / "b.db"
+    result = cli("crawl", "--config", str(registry(tmp_path, scripted_server.base)), "--db", str(db), "-q",
+                 env={"PORTAL_AUDIT_BROWSER": "/nonexistent/chromium", "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    con = sqlite3.connect(db)
+    render_status = con.execute("SELECT render_status FROM sites").fetchone()[0]
+    assert render_status.startswith("unavailable: ")
+    assert con.execute("SELECT count(*) FROM pages WHERE via = 'render'").fetchone()[0] == 0
+    audit = cli("audit", "--db", str(db), "--checklist", "decree-43-2011")
+    assert audit.returncode == 0, audit.stderr
+    reasons = [r[0] for r in con.execute("SELECT reason FROM findings WHERE outcome IN ('failed', 'partial')")]
+    assert reasons and all("JavaScript was not rendered" in r for r in reasons)
