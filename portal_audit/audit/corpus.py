@@ -17,9 +17,9 @@ from urllib.parse import urljoin
 
 import lxml.html
 import yaml
-from lxml import etree
 
 from portal_audit.crawl.encoding import decode_html
+from portal_audit.crawl.pagefacts import anchor_text, parse_html
 from portal_audit.store import Store, decompress_html
 from portal_audit.text import fold
 from portal_audit.urls import Scope, safe_canonical_url
@@ -106,19 +106,6 @@ class Page:
         return self._empty
 
 
-def _link_text(a: lxml.html.HtmlElement) -> str:
-    text = _text(a)
-    if text:
-        return text
-    for attr in ("aria-label", "title"):
-        if a.get(attr):
-            return _SPACES.sub(" ", a.get(attr)).strip()
-    for img in a.iter("img"):
-        if img.get("alt"):
-            return _SPACES.sub(" ", img.get("alt")).strip()
-    return ""
-
-
 def _is_chrome(el: lxml.html.HtmlElement) -> bool:
     """Navigation, header, footer, sidebar: page furniture repeated on every page.
 
@@ -166,11 +153,7 @@ def parse_stored_page(row: dict[str, object]) -> Page:
     body = decompress_html(row["html_zlib"])  # type: ignore[arg-type]
     decoded = decode_html(body, row.get("content_type"))  # type: ignore[arg-type]
     base = str(row["final_url"])
-    root: lxml.html.HtmlElement | None
-    try:
-        root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", decoded.text) or "<html></html>")
-    except (etree.ParserError, ValueError):
-        root = None
+    root = parse_html(decoded.text)
     if root is None:
         return Page(id=int(row["id"]), url=str(row["url"]), final_url=base, status=int(row["status"]),  # type: ignore[arg-type]
                     depth=int(row["depth"] or 0), title="", headings=[], text="", folded="", main_folded="",  # type: ignore[arg-type]
@@ -189,7 +172,7 @@ def parse_stored_page(row: dict[str, object]) -> Page:
         url = safe_canonical_url(urljoin(base, href))
         if url is None:
             continue
-        text = _link_text(a)
+        text = anchor_text(a)
         links.append(PageLink(url=url, text=text, folded=fold(text), selector=css_path(a), in_chrome=_in_chrome(a)))
     body = root.find("body")
     text = _text(body if body is not None else root)

@@ -46,7 +46,8 @@ def _clean(text: str | None, limit: int) -> str:
     return _SPACES.sub(" ", text or "").strip()[:limit]
 
 
-def _anchor_text(el: lxml.html.HtmlElement) -> str:
+def anchor_text(el: lxml.html.HtmlElement) -> str:
+    """A link's accessible-ish name: its text, else aria-label or title, else its image's alt."""
     text = _clean(el.text_content(), MAX_ANCHOR)
     if text:
         return text
@@ -83,10 +84,17 @@ def template_fingerprint(root: lxml.html.HtmlElement) -> str:
     return hashlib.sha1("\n".join(sorted(pairs)).encode()).hexdigest()[:12]
 
 
-def parse_page(text: str, base_url: str) -> PageFacts:
+def parse_html(text: str) -> lxml.html.HtmlElement | None:
+    """lxml's HTML parser, tolerant of an XML declaration and of empty or hopeless input (None)."""
     try:
-        root = lxml.html.document_fromstring(_XML_DECL.sub("", text, count=1) or "<html></html>")
+        return lxml.html.document_fromstring(_XML_DECL.sub("", text, count=1) or "<html></html>")
     except (etree.ParserError, ValueError):
+        return None
+
+
+def parse_page(text: str, base_url: str) -> PageFacts:
+    root = parse_html(text)
+    if root is None:
         return PageFacts(title=None, lang=None, links=[], template_fp=None, refused=[])
     base_el = root.find(".//base[@href]")
     base = urljoin(base_url, base_el.get("href").strip()) if base_el is not None else base_url
@@ -107,7 +115,7 @@ def parse_page(text: str, base_url: str) -> PageFacts:
             url = urljoin(base, href)
         except ValueError:
             continue
-        link = Link(url=url, anchor=_anchor_text(el) if el.tag in ("a", "area") else _clean(el.get("title"), 300),
+        link = Link(url=url, anchor=anchor_text(el) if el.tag in ("a", "area") else _clean(el.get("title"), 300),
                     rel=el.get("rel"), tag=el.tag)
         if url.split(":", 1)[0].lower() in ("http", "https"):
             links.append(link)

@@ -14,12 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import lxml.html
-from lxml import etree
 from protego import Protego
 
 from portal_audit.crawl.encoding import decode_html
-from portal_audit.crawl.pagefacts import parse_page
+from portal_audit.crawl.pagefacts import parse_html, parse_page
 from portal_audit.registry import SiteConfig
 from portal_audit.render.browser import BrowserUnavailable, guard_context, launch
 from portal_audit.store import Store, compress_html, decompress_html, dumps, utcnow
@@ -40,11 +38,8 @@ class DiscoveryResult:
 
 def has_empty_navigation(html: bytes, content_type: str | None) -> bool:
     """A menu container with no links, on a page that runs scripts: the menu is built in the browser."""
-    try:
-        root = lxml.html.document_fromstring(decode_html(html, content_type).text or "<html></html>")
-    except (etree.ParserError, ValueError):
-        return False
-    if root.find(".//script") is None:
+    root = parse_html(decode_html(html, content_type).text)
+    if root is None or root.find(".//script") is None:
         return False
     for el in root.iter("nav", "ul", "div", "ol"):
         marker = f"{el.get('id') or ''} {el.get('class') or ''}"
