@@ -11,8 +11,9 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
+from typing import Any
 from urllib.parse import urljoin
 
 import lxml.html
@@ -21,7 +22,7 @@ import yaml
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.pagefacts import anchor_text, parse_html
 from portal_audit.store import Store, decompress_html
-from portal_audit.text import fold
+from portal_audit.text import fold, fold_short
 from portal_audit.urls import Scope, safe_canonical_url
 
 _SPACES = re.compile(r"\s+")
@@ -69,8 +70,17 @@ class PageLink:
     url: str           # canonical absolute URL
     text: str          # visible text, or aria-label/title/img alt
     folded: str
-    selector: str
-    in_chrome: bool    # inside navigation/header/footer (a menu link)
+    element: lxml.html.HtmlElement = field(repr=False)
+
+    @cached_property
+    def selector(self) -> str:
+        """Computed only for links cited as evidence (most never are)."""
+        return css_path(self.element)
+
+    @cached_property
+    def in_chrome(self) -> bool:
+        """Inside navigation, header, footer or sidebar: a menu link."""
+        return _in_chrome(self.element)
 
 
 @dataclass
@@ -81,7 +91,7 @@ class Page:
     status: int
     depth: int
     title: str
-    headings: list[tuple[str, str, str]]      # (tag, text, selector)
+    headings: list[tuple[str, str, str, str]]  # (tag, text, selector, folded text)
     text: str                                 # all visible text, NFC
     folded: str                               # fold(text)
     main_folded: str                          # text outside navigation/header/footer, folded
@@ -163,7 +173,8 @@ def parse_stored_page(row: dict[str, object]) -> Page:
     for el in root.iter(*_BLOCKS):  # "<td>Tên dự án</td><td>Mục tiêu</td>" must not read "Tên dự ánMục tiêu"
         el.tail = " " + (el.tail or "")
     title_el = root.find(".//title")
-    headings = [(h.tag, _text(h), css_path(h)) for h in root.iter("h1", "h2", "h3") if _text(h)]
+    headings = [(h.tag, text, css_path(h), fold_short(text)) for h in root.iter("h1", "h2", "h3")
+                if (text := _text(h))]
     links: list[PageLink] = []
     for a in root.iter("a", "area"):
         href = (a.get("href") or "").strip()
@@ -173,7 +184,7 @@ def parse_stored_page(row: dict[str, object]) -> Page:
         if url is None:
             continue
         text = anchor_text(a)
-        links.append(PageLink(url=url, text=text, folded=fold(text), selector=css_path(a), in_chrome=_in_chrome(a)))
+        links.append(PageLink(url=url, text=text, folded=fold_short(text), element=a))
     body = root.find("body")
     text = _text(body if body is not None else root)
     return Page(
@@ -193,6 +204,7 @@ class SiteCorpus:
     pages: list[Page]
     by_url: dict[str, Page]
     scope: Scope
+    detector_cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def home(self) -> Page | None:
@@ -206,6 +218,15 @@ class SiteCorpus:
         for page in self.pages:
             for link in page.links:
                 yield page, link
+
+    @cached_property
+    def links_by_text(self) -> dict[str, list[tuple[Page, PageLink]]]:
+        """Links grouped by folded text: a menu repeated on 2,000 pages is matched once, not 2,000 times."""
+        index: dict[str, list[tuple[Page, PageLink]]] = {}
+        for page, link in self.all_links():
+            if link.folded:
+                index.setdefault(link.folded, []).append((page, link))
+        return index
 
 
 def load_corpus(store: Store, run_id: str, site: dict[str, object]) -> SiteCorpus:

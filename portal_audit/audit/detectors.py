@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import islice
 from typing import Any
 
 import yaml
 
 from portal_audit.audit.corpus import Page, SiteCorpus, css_path
-from portal_audit.text import fold
+from portal_audit.text import fold, fold_short
 from portal_audit.urls import is_document
 
 MAX_EVIDENCE = 5
@@ -69,17 +70,20 @@ def phrase_regex(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + r"[\s\-_,.:/]*".join(words) + r"(?![a-z0-9])")
 
 
-def matches_any(folded: str, phrases: list[str], exclude: list[str] | None = None) -> str | None:
-    if exclude and any(phrase_regex(x).search(folded) for x in exclude):
-        return None
-    for phrase in phrases:
-        if phrase_regex(phrase).search(folded):
-            return phrase
-    return None
+@cache
+def _any_regex(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{phrase_regex(p).pattern})" for p in phrases))
+
+
+def matches_any(folded: str, phrases: list[str], exclude: list[str] | None = None) -> bool:
+    """Whether the folded text names one of the phrases (and none of the excluded ones)."""
+    if exclude and _any_regex(tuple(exclude)).search(folded):
+        return False
+    return bool(_any_regex(tuple(phrases)).search(folded))
 
 
 def _slug_form(text: str) -> str:
-    return fold(text).replace("_", "-")
+    return fold_short(text).replace("_", "-")
 
 
 def _snippet(text: str, limit: int = 160) -> str:
@@ -96,13 +100,11 @@ def _page_evidence(page: Page, selector: str | None, snippet: str) -> Evidence:
 def nav_link(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     """Menu-like links (short text, in navigation or on the home page) whose text names the category."""
     found = Found()
-    for page, link in corpus.all_links():
-        if not link.folded or len(link.folded.split()) > MAX_NAV_WORDS:
-            continue
-        if not (link.in_chrome or page.is_home):
-            continue
-        if not matches_any(link.folded, spec["keywords"], spec.get("exclude")):
-            continue
+    candidates = [(page, link) for text, occurrences in corpus.links_by_text.items()
+                  if len(text.split()) <= MAX_NAV_WORDS and matches_any(text, spec["keywords"], spec.get("exclude"))
+                  for page, link in occurrences if link.in_chrome or page.is_home]
+    candidates.sort(key=lambda pl: (pl[0].depth, pl[0].url, pl[0].links.index(pl[1])))  # the corpus's order
+    for page, link in candidates:
         target = corpus.page(link.url)
         if target is not None:
             found.add(_page_evidence(target, None, f"{link.text} ← {page.final_url} {link.selector}"), target)
@@ -135,11 +137,10 @@ def heading(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     for page in corpus.pages:
         # <title> and <h1> name what a page is; a short <h2> names a section of it ("Trả lời kiến nghị"), while
         # a long one is an article's or a draft's own title, which names its subject, not a category.
-        candidates = [("title", page.title, "title")] + [
-            (t, text, sel) for t, text, sel in page.headings
-            if t == "h1" or (t == "h2" and len(text.split()) <= MAX_NAV_WORDS)]
-        for _tag, text, selector in candidates:
-            if text and matches_any(fold(text), spec["keywords"], spec.get("exclude")):
+        candidates = [("title", page.title, "title", fold_short(page.title))] + [
+            h for h in page.headings if h[0] == "h1" or (h[0] == "h2" and len(h[3].split()) <= MAX_NAV_WORDS)]
+        for _tag, text, selector, folded in candidates:
+            if folded and matches_any(folded, spec["keywords"], spec.get("exclude")):
                 found.add(_page_evidence(page, selector, text), page)
                 break
         if len(found.evidence) >= MAX_EVIDENCE:
@@ -163,9 +164,11 @@ def text(corpus: SiteCorpus, spec: dict[str, Any], element_pages: list[Page] | N
         pages = corpus.pages
     need = spec.get("min_matches", 1)
     for page in pages:
-        hits = []
+        hits: list[re.Match[str]] = []
         for pattern in spec["patterns"]:
-            hits.extend(m for m in _compiled(pattern).finditer(page.folded))
+            hits.extend(islice(_compiled(pattern).finditer(page.folded), need - len(hits)))
+            if len(hits) >= need:
+                break
         if len(hits) >= need:
             m = hits[0]
             start = max(m.start() - 40, 0)

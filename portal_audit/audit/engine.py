@@ -63,7 +63,11 @@ def _element(corpus: SiteCorpus, element: dict[str, Any], services: list[Service
         if spec["type"] == "service_catalogue":
             result = _service_catalogue(corpus, services, dvc_urls)
         else:
-            result = DETECTORS[spec["type"]](corpus, spec)
+            # Checklists repeat detectors (Decree 224 items reuse Decree 43's): run each once per site.
+            key = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+            if key not in corpus.detector_cache:
+                corpus.detector_cache[key] = DETECTORS[spec["type"]](corpus, spec)
+            result = corpus.detector_cache[key]
         for ev in result.evidence:
             combined.add(ev)
         for page in result.pages:
