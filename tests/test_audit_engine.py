@@ -1,0 +1,61 @@
+"""Audit engine behaviour that the demo cannot show: a crashing detector, regime choice, dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import ScriptedServer
+
+from portal_audit.audit import detectors
+from portal_audit.audit.checklist import default_checklists
+from portal_audit.audit.dates import find_dates, newest, working_days_between
+from portal_audit.audit.engine import audit_run
+from portal_audit.store import Store
+from portal_audit.text import fold
+
+
+def test_vietnamese_date_formats() -> None:
+    text = fold("Thứ Hai, 23/11/2026 · Cập nhật 24-11-2026 08:30 · Ngày 5 tháng 12 năm 2026 · 2026-11-20 · "
+                "Đăng ngày 11 - 11 - 2023 · số 12/2026/QĐ-UBND")
+    found = set(find_dates(text))
+    assert {date(2026, 11, 23), date(2026, 11, 24), date(2026, 12, 5), date(2026, 11, 20), date(2023, 11, 11)} <= found
+    assert newest(found, date(2026, 11, 26)) == date(2026, 11, 24)  # a deadline ahead is not "news"
+    assert working_days_between(date(2026, 11, 20), date(2026, 11, 27)) == 5
+
+
+def test_regime_in_force_on_the_crawl_date_plus_baseline() -> None:
+    assert default_checklists(date(2026, 11, 26)) == ["decree-224-2026", "decree-43-2011"]
+    assert default_checklists(date(2024, 1, 1)) == ["decree-42-2022", "decree-43-2011"]
+    assert default_checklists(date(2015, 1, 1)) == ["decree-43-2011"]
+
+
+def test_a_crashing_detector_makes_its_items_not_checked_and_the_audit_goes_on(
+        tmp_path: Path, scripted_server: ScriptedServer, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    scripted_server.page("/", '<html lang="vi"><title>Sở Y tế</title><body><nav><a href="/tin-tuc">Tin tức</a>'
+                              '</nav><p>Địa chỉ: số 1 đường Lê Lợi. Điện thoại: 0237 3852 123</p></body></html>')
+    scripted_server.page("/tin-tuc", "<html><title>Tin tức - sự kiện</title><h1>Tin tức</h1>"
+                                     "<p>" + "Hoạt động của Sở trong tháng. " * 20 + "</p></html>")
+    config = tmp_path / "sites.yaml"
+    config.write_text(f"""province: T
+defaults: {{allow_private_networks: ["127.0.0.1/32"], delay: 0, retries: 0, render: none}}
+sites:
+  - {{id: syt, name: "Sở Y tế", unit_type: so_ban_nganh, url: "{scripted_server.base}/"}}
+""", encoding="utf-8")
+    db = tmp_path / "audit.db"
+    assert cli("crawl", "--config", str(config), "--db", str(db), "-q").returncode == 0
+
+    def broken(corpus: object, spec: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(detectors.DETECTORS, "nav_link", broken)
+    store = Store(db)
+    try:
+        counts = audit_run(store, None, ["decree-43-2011"])
+        rows = list(store.query("SELECT item_id, outcome, reason FROM findings"))
+    finally:
+        store.close()
+    crashed = [r for r in rows if r["outcome"] == "not_checked"]
+    assert crashed and all("detector error: RuntimeError: boom" in r["reason"] for r in crashed)
+    assert counts.get("passed", 0) + counts.get("failed", 0) + counts.get("partial", 0) > 0  # the rest was judged
