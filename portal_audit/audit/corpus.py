@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
@@ -25,6 +24,7 @@ from portal_audit.store import Store, decompress_html
 from portal_audit.text import fold, fold_short
 from portal_audit.urls import Scope, safe_canonical_url
 
+SAMPLE_PER_TEMPLATE = 10
 _SPACES = re.compile(r"\s+")
 _CHROME = re.compile(r"(^|[-_\s])(menu|nav|navbar|navigation|header|footer|sidebar|breadcrumbs?|banner|topbar|"
                      r"mainmenu|main-menu|skip|search)([-_\s]|$)", re.I)
@@ -83,37 +83,84 @@ class PageLink:
         return _in_chrome(self.element)
 
 
-@dataclass
 class Page:
-    id: int
-    url: str
-    final_url: str
-    status: int
-    depth: int
-    title: str
-    headings: list[tuple[str, str, str, str]]  # (tag, text, selector, folded text)
-    text: str                                 # all visible text, NFC
-    folded: str                               # fold(text)
-    main_folded: str                          # text outside navigation/header/footer, folded
-    links: list[PageLink]
-    forms: list[lxml.html.FormElement]
-    root: lxml.html.HtmlElement | None
-    encoding_issue: str | None
-    detected_encoding: str | None = None
-    is_home: bool = False
-    _empty: bool | None = field(default=None, repr=False)
+    """A stored page: its row now, its parsed HTML on first use (most pages of a big site are never parsed)."""
+
+    def __init__(self, row: dict[str, Any]):
+        self.id = int(row["id"])
+        self.url = str(row["url"])
+        self.final_url = str(row["final_url"])
+        self.status = int(row["status"])
+        self.depth = int(row["depth"] or 0)
+        self.title = str(row["title"] or "")
+        self.template = row.get("template_fp")
+        self.content_type = row.get("content_type")
+        self.encoding_issue: str | None = row.get("encoding_issue")
+        self.detected_encoding: str | None = row.get("detected_encoding")
+        self.is_home = False
+        self._blob = row["html_zlib"]
+
+    def __repr__(self) -> str:
+        return f"Page({self.final_url!r})"
+
+    @cached_property
+    def raw(self) -> bytes:
+        return decompress_html(self._blob)
+
+    # Each view of the page is computed on first use only: a text pattern needs the text, not the links.
+    @cached_property
+    def root(self) -> lxml.html.HtmlElement | None:
+        return _tree(self.raw, self.content_type)
+
+    @cached_property
+    def text(self) -> str:
+        """All visible text, NFC."""
+        if self.root is None:
+            return ""
+        body = self.root.find("body")
+        return _text(body if body is not None else self.root)
+
+    @cached_property
+    def folded(self) -> str:
+        return fold(self.text)
+
+    @cached_property
+    def main_folded(self) -> str:
+        """Text outside navigation, header, footer and sidebars, folded."""
+        return fold(_main_text(self.root)) if self.root is not None else ""
+
+    @cached_property
+    def headings(self) -> list[tuple[str, str, str, str]]:
+        """(tag, text, selector, folded text) of h1–h3."""
+        if self.root is None:
+            return []
+        return [(h.tag, text, css_path(h), fold_short(text)) for h in self.root.iter("h1", "h2", "h3")
+                if (text := _text(h))]
+
+    @cached_property
+    def links(self) -> list[PageLink]:
+        return _links(self.root, self.final_url) if self.root is not None else []
+
+    @cached_property
+    def forms(self) -> list[lxml.html.FormElement]:
+        return list(self.root.forms) if self.root is not None else []
 
     @property
     def main_words(self) -> int:
         return len(self.main_folded.split())
 
-    @property
+    @cached_property
     def is_empty(self) -> bool:
         """An empty section ("Đang cập nhật", a list with no items) is never evidence of presence."""
-        if self._empty is None:
-            markers = any(m in self.main_folded for m in empty_markers())
-            self._empty = self.main_words < 12 or (markers and self.main_words < 120)
-        return self._empty
+        markers = any(m in self.main_folded for m in empty_markers())
+        return self.main_words < 12 or (markers and self.main_words < 120)
+
+    def link_for(self, url: str, folded: str) -> PageLink | None:
+        """The parsed link behind a stored links-table row (for its selector and whether it is a menu link)."""
+        for link in self.links:
+            if link.url == url and link.folded == folded:
+                return link
+        return None
 
 
 def _is_chrome(el: lxml.html.HtmlElement) -> bool:
@@ -159,22 +206,18 @@ def _main_text(root: lxml.html.HtmlElement) -> str:
     return _SPACES.sub(" ", " ".join(parts)).strip()
 
 
-def parse_stored_page(row: dict[str, object]) -> Page:
-    body = decompress_html(row["html_zlib"])  # type: ignore[arg-type]
-    decoded = decode_html(body, row.get("content_type"))  # type: ignore[arg-type]
-    base = str(row["final_url"])
-    root = parse_html(decoded.text)
+def _tree(body: bytes, content_type: str | None) -> lxml.html.HtmlElement | None:
+    root = parse_html(decode_html(body, content_type).text)
     if root is None:
-        return Page(id=int(row["id"]), url=str(row["url"]), final_url=base, status=int(row["status"]),  # type: ignore[arg-type]
-                    depth=int(row["depth"] or 0), title="", headings=[], text="", folded="", main_folded="",  # type: ignore[arg-type]
-                    links=[], forms=[], root=None, encoding_issue=row.get("encoding_issue"))  # type: ignore[arg-type]
+        return None
     for el in root.iter(*_INVISIBLE):
         el.text = ""
     for el in root.iter(*_BLOCKS):  # "<td>Tên dự án</td><td>Mục tiêu</td>" must not read "Tên dự ánMục tiêu"
         el.tail = " " + (el.tail or "")
-    title_el = root.find(".//title")
-    headings = [(h.tag, text, css_path(h), fold_short(text)) for h in root.iter("h1", "h2", "h3")
-                if (text := _text(h))]
+    return root
+
+
+def _links(root: lxml.html.HtmlElement, base: str) -> list[PageLink]:
     links: list[PageLink] = []
     for a in root.iter("a", "area"):
         href = (a.get("href") or "").strip()
@@ -185,22 +228,36 @@ def parse_stored_page(row: dict[str, object]) -> Page:
             continue
         text = anchor_text(a)
         links.append(PageLink(url=url, text=text, folded=fold_short(text), element=a))
-    body = root.find("body")
-    text = _text(body if body is not None else root)
-    return Page(
-        id=int(row["id"]), url=str(row["url"]), final_url=base, status=int(row["status"]),  # type: ignore[arg-type]
-        depth=int(row["depth"] or 0),  # type: ignore[arg-type]
-        title=_text(title_el) if title_el is not None else "", headings=headings, text=text, folded=fold(text),
-        main_folded=fold(_main_text(root)), links=links, forms=list(root.forms), root=root,
-        encoding_issue=row.get("encoding_issue"),  # type: ignore[arg-type]
-        detected_encoding=decoded.detected,
-    )
+    return links
+
+
+@dataclass
+class LinkRef:
+    """A link as the crawl stored it (links table): matched without parsing its page."""
+
+    page: Page
+    url: str
+    text: str
+    folded: str
+
+    @cached_property
+    def parsed(self) -> PageLink | None:
+        return self.page.link_for(self.url, self.folded)
+
+    @property
+    def selector(self) -> str | None:
+        return self.parsed.selector if self.parsed else None
+
+    @property
+    def in_chrome(self) -> bool:
+        return bool(self.parsed and self.parsed.in_chrome)
 
 
 @dataclass
 class SiteCorpus:
+    store: Store
     run_id: str
-    site: dict[str, object]
+    site: dict[str, Any]
     pages: list[Page]
     by_url: dict[str, Page]
     scope: Scope
@@ -214,28 +271,68 @@ class SiteCorpus:
     def page(self, url: str) -> Page | None:
         return self.by_url.get(url)
 
-    def all_links(self) -> Iterator[tuple[Page, PageLink]]:
-        for page in self.pages:
-            for link in page.links:
-                yield page, link
+    @cached_property
+    def stored_links(self) -> list[LinkRef]:
+        """The crawl's links of this site, in page order: no parsing needed to search link texts."""
+        refs: list[LinkRef] = []
+        for row in self.store.query("SELECT from_url, to_url, anchor FROM links WHERE run_id = ? AND site_id = ? "
+                                    "ORDER BY rowid", [self.run_id, self.site["id"]]):
+            page = self.by_url.get(row["from_url"])
+            if page is not None and row["anchor"]:
+                refs.append(LinkRef(page, row["to_url"], row["anchor"], fold_short(row["anchor"])))
+        order = {id(page): i for i, page in enumerate(self.pages)}
+        return sorted(refs, key=lambda r: order[id(r.page)])
 
     @cached_property
-    def links_by_text(self) -> dict[str, list[tuple[Page, PageLink]]]:
+    def links_by_text(self) -> dict[str, list[LinkRef]]:
         """Links grouped by folded text: a menu repeated on 2,000 pages is matched once, not 2,000 times."""
-        index: dict[str, list[tuple[Page, PageLink]]] = {}
-        for page, link in self.all_links():
-            if link.folded:
-                index.setdefault(link.folded, []).append((page, link))
+        index: dict[str, list[LinkRef]] = {}
+        for ref in self.stored_links:
+            index.setdefault(ref.folded, []).append(ref)
         return index
+
+    @cached_property
+    def title_index(self) -> tuple[str, list[int]]:
+        """All folded titles in one string (one per line) and where each starts: one regex scan finds every
+        page whose title names a category, instead of one search per page."""
+        starts, parts, offset = [], [], 0
+        for page in self.pages:
+            folded = fold_short(page.title)
+            starts.append(offset)
+            parts.append(folded)
+            offset += len(folded) + 1
+        return "\n".join(parts), starts
+
+    @cached_property
+    def nav_text_index(self) -> tuple[str, list[str]]:
+        """The distinct short link texts (menu-like) in one string, one per line, for one-scan matching."""
+        texts = [t for t in self.links_by_text if len(t.split()) <= 9]
+        return "\n".join(texts), texts
+
+    @cached_property
+    def sample(self) -> list[Page]:
+        """Pages to read in full: every page of a small template, the first SAMPLE_PER_TEMPLATE of a big one.
+
+        Cost grows with templates, not pages (design.md): 2,000 news articles share one template, and a
+        sample of them shows whether articles have, say, a print function.
+        """
+        seen: dict[object, int] = {}
+        chosen = []
+        for page in self.pages:
+            key = page.template or page.final_url
+            seen[key] = seen.get(key, 0) + 1
+            if page.is_home or seen[key] <= SAMPLE_PER_TEMPLATE:
+                chosen.append(page)
+        return chosen
 
 
 def load_corpus(store: Store, run_id: str, site: dict[str, object]) -> SiteCorpus:
     """Every stored HTML page of a site answering 200, in a stable order (so audits are deterministic)."""
     rows = store.query(
-        "SELECT id, url, final_url, status, depth, content_type, encoding_issue, html_zlib FROM pages "
-        "WHERE run_id = ? AND site_id = ? AND status = 200 AND html_zlib IS NOT NULL ORDER BY depth, url",
-        [run_id, site["id"]])
-    pages = [parse_stored_page(row) for row in rows]
+        "SELECT id, url, final_url, status, depth, title, template_fp, content_type, encoding_issue, "
+        "detected_encoding, html_zlib FROM pages WHERE run_id = ? AND site_id = ? AND status = 200 "
+        "AND html_zlib IS NOT NULL ORDER BY depth, url", [run_id, site["id"]])
+    pages = [Page(row) for row in rows]
     by_url: dict[str, Page] = {}
     for page in pages:
         by_url.setdefault(page.url, page)
@@ -246,4 +343,4 @@ def load_corpus(store: Store, run_id: str, site: dict[str, object]) -> SiteCorpu
         home.is_home = True
     config = json.loads(str(site.get("config") or "{}"))
     scope = Scope.for_site(str(site["url"]), frozenset(config.get("hosts") or []), tuple(config.get("scope") or ()))
-    return SiteCorpus(run_id=run_id, site=site, pages=pages, by_url=by_url, scope=scope)
+    return SiteCorpus(store=store, run_id=run_id, site=site, pages=pages, by_url=by_url, scope=scope)

@@ -8,6 +8,7 @@ them"). A detector returns Evidence items; an item whose page is an empty sectio
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -67,12 +68,25 @@ def hints() -> dict[str, Any]:
 def phrase_regex(phrase: str) -> re.Pattern[str]:
     """Whole-word, diacritic-free, case-free match of a phrase ("Lịch công tác" matches "lich cong tac")."""
     words = [re.escape(w) for w in fold(phrase).replace("-", " ").split()]
-    return re.compile(r"(?<![a-z0-9])" + r"[\s\-_,.:/]*".join(words) + r"(?![a-z0-9])")
+    # Words are joined by spaces or punctuation, never a newline: index blobs keep one text per line.
+    return re.compile(r"(?<![a-z0-9])" + r"[ \-_,.:/]*".join(words) + r"(?![a-z0-9])")
 
 
 @cache
 def _any_regex(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{phrase_regex(p).pattern})" for p in phrases))
+
+
+def _lines_matching(blob: str, phrases: list[str]) -> list[str]:
+    """The lines of a newline-joined blob that contain one of the phrases (one regex scan in C)."""
+    out = []
+    for m in _any_regex(tuple(phrases)).finditer(blob):
+        start = blob.rfind("\n", 0, m.start()) + 1
+        end = blob.find("\n", m.end())
+        line = blob[start:end if end >= 0 else len(blob)]
+        if not out or out[-1] != line:
+            out.append(line)
+    return out
 
 
 def matches_any(folded: str, phrases: list[str], exclude: list[str] | None = None) -> bool:
@@ -100,11 +114,21 @@ def _page_evidence(page: Page, selector: str | None, snippet: str) -> Evidence:
 def nav_link(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     """Menu-like links (short text, in navigation or on the home page) whose text names the category."""
     found = Found()
-    candidates = [(page, link) for text, occurrences in corpus.links_by_text.items()
-                  if len(text.split()) <= MAX_NAV_WORDS and matches_any(text, spec["keywords"], spec.get("exclude"))
-                  for page, link in occurrences if link.in_chrome or page.is_home]
-    candidates.sort(key=lambda pl: (pl[0].depth, pl[0].url, pl[0].links.index(pl[1])))  # the corpus's order
-    for page, link in candidates:
+    matched = {text for text in _lines_matching(corpus.nav_text_index[0], spec["keywords"])
+               if not spec.get("exclude") or matches_any(text, spec["keywords"], spec["exclude"])}
+    # Whether a link is a menu link is a property of the page template: decided once per template, so a
+    # menu repeated on 2,000 article pages does not make 2,000 pages be parsed.
+    menu: dict[tuple[object, str, str], bool] = {}
+    for link in corpus.stored_links:  # in page order, so the home page's menu comes first
+        if link.folded not in matched:
+            continue
+        if not link.page.is_home:
+            key = (link.page.template or link.page.final_url, link.folded, link.url)
+            if key not in menu:
+                menu[key] = link.in_chrome
+            if not menu[key]:
+                continue
+        page = link.page
         target = corpus.page(link.url)
         if target is not None:
             found.add(_page_evidence(target, None, f"{link.text} ← {page.final_url} {link.selector}"), target)
@@ -134,11 +158,18 @@ def url_slug(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
 
 def heading(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     found = Found()
-    for page in corpus.pages:
+    sampled = {id(page) for page in corpus.sample}
+    blob, starts = corpus.title_index
+    titled = {bisect_right(starts, m.start()) - 1 for m in _any_regex(tuple(spec["keywords"])).finditer(blob)}
+    for index, page in enumerate(corpus.pages):
+        if index not in titled and id(page) not in sampled:
+            continue
         # <title> and <h1> name what a page is; a short <h2> names a section of it ("Trả lời kiến nghị"), while
-        # a long one is an article's or a draft's own title, which names its subject, not a category.
+        # a long one is an article's or a draft's own title, which names its subject, not a category. Titles
+        # are stored by the crawl; headings are read on the sample of each template.
+        headings = page.headings if id(page) in sampled else []
         candidates = [("title", page.title, "title", fold_short(page.title))] + [
-            h for h in page.headings if h[0] == "h1" or (h[0] == "h2" and len(h[3].split()) <= MAX_NAV_WORDS)]
+            h for h in headings if h[0] == "h1" or (h[0] == "h2" and len(h[3].split()) <= MAX_NAV_WORDS)]
         for _tag, text, selector, folded in candidates:
             if folded and matches_any(folded, spec["keywords"], spec.get("exclude")):
                 found.add(_page_evidence(page, selector, text), page)
@@ -161,7 +192,7 @@ def text(corpus: SiteCorpus, spec: dict[str, Any], element_pages: list[Page] | N
     elif where == "element_pages":
         pages = element_pages or []
     else:
-        pages = corpus.pages
+        pages = corpus.sample  # templates, not pages: see SiteCorpus.sample
     need = spec.get("min_matches", 1)
     for page in pages:
         hits: list[re.Match[str]] = []
@@ -181,6 +212,13 @@ def text(corpus: SiteCorpus, spec: dict[str, Any], element_pages: list[Page] | N
 
 def _hinted_pages(corpus: SiteCorpus, key: str, with_children: bool = True) -> list[Page]:
     """Pages a structured detector should look at: found by the hint keywords or slugs, home first."""
+    cache_key = f"hinted:{key}:{with_children}"
+    if cache_key not in corpus.detector_cache:
+        corpus.detector_cache[cache_key] = _find_hinted_pages(corpus, key, with_children)
+    return corpus.detector_cache[cache_key]
+
+
+def _find_hinted_pages(corpus: SiteCorpus, key: str, with_children: bool) -> list[Page]:
     h = hints()
     pages: list[Page] = []
     for found in (nav_link(corpus, {"keywords": h[f"{key}_pages"]}), heading(corpus, {"keywords": h[f"{key}_pages"]}),
@@ -417,8 +455,8 @@ def unicode_text(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
 
 def _legacy_code_page(page: Page) -> bool:
     """Decoded correctly, but from a pre-Unicode code page (windows-1258...) while it has Vietnamese text."""
-    return bool(page.detected_encoding) and page.detected_encoding not in ("utf-8", "utf-16", "ascii") and any(
-        ord(ch) > 127 for ch in page.text)
+    return bool(page.detected_encoding) and page.detected_encoding not in ("utf-8", "utf-16", "ascii") \
+        and not page.raw.isascii()
 
 
 def _encoding_problem(page: Page) -> str:

@@ -45,9 +45,9 @@ def _service_catalogue(corpus: SiteCorpus, services: list[Service], dvc_urls: li
     if found.present:
         return found
     # A department or commune may publish its services on the province's online-service portal.
-    for page, link in corpus.all_links():
+    for link in corpus.stored_links:
         if any(link.url.startswith(base) for base in dvc_urls) or "dichvucong" in link.url:
-            found.add(Evidence(url=page.final_url, selector=link.selector, snippet=f"{link.text} → {link.url}"))
+            found.add(Evidence(url=link.page.final_url, selector=link.selector, snippet=f"{link.text} → {link.url}"))
             if len(found.evidence) >= MAX_EVIDENCE:
                 break
     return found

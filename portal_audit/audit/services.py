@@ -26,6 +26,7 @@ _FIELDS = [re.compile(p) for p in (
 MIN_FIELDS = 4
 
 _PROACTIVE = re.compile(r"chu dong")
+_PROCEDURE_HINT = re.compile(r"thu tuc|thu-tuc|thutuc|tthc|dich vu cong|dichvucong|dich-vu-cong|procedure")
 _LEVEL = re.compile(r"(?:muc do|muc|level)\s*:?\s*([1-4])(?![0-9])")
 _FULL = re.compile(r"toan trinh")
 _PARTIAL = re.compile(r"mot phan")
@@ -72,7 +73,7 @@ def _name(page: Page) -> str:
     match = re.search(r"T[êe]n th[ủu] t[ụu]c\s*:?\s*([^\n]{5,200}?)(?:\s{2,}|$|L[ĩi]nh v[ựu]c)", page.text)
     if match:
         return match.group(1).strip(" :.-")
-    for tag, text, _sel in page.headings:
+    for tag, text, *_ in page.headings:
         if tag == "h1":
             return text
     return page.title or page.final_url
@@ -135,9 +136,17 @@ def evidenced_level(page: Page) -> tuple[int, list[Evidence]]:
 
 def find_services(corpus: SiteCorpus) -> list[Service]:
     """One Service per procedure detail page; catalogue pages (linking several procedures) are not one."""
-    procedure_urls = {page.final_url for page in corpus.pages if is_procedure_page(page)}
+    # An online-service portal is read page by page (every procedure counts); elsewhere procedures are
+    # looked for on the template sample and on pages whose address or title names a procedure.
+    if corpus.site.get("unit_type") == "dvc":
+        candidates = corpus.pages
+    else:
+        sampled = {id(p) for p in corpus.sample}
+        candidates = [p for p in corpus.pages if id(p) in sampled or _PROCEDURE_HINT.search(
+            fold(p.title) + " " + p.final_url.lower())]
+    procedure_urls = {page.final_url for page in candidates if is_procedure_page(page)}
     services = []
-    for page in corpus.pages:
+    for page in candidates:
         if page.final_url not in procedure_urls:
             continue
         linked = {link.url for link in page.links if not link.in_chrome} & (procedure_urls - {page.final_url})
