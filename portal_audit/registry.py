@@ -240,6 +240,8 @@ class Registry:
 # --- YAML with line numbers -------------------------------------------------------------------------------
 
 LineOf = Callable[[tuple[Any, ...]], int | None]
+# libyaml's parser when PyYAML was built with it (marks and errors are the same), else the pure-Python one.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int],
@@ -281,7 +283,7 @@ def _line_lookup(lines: dict[tuple[Any, ...], int]) -> LineOf:
 def load_yaml_with_lines(text: str, source: str) -> tuple[Any, LineOf]:
     problems: list[str] = []
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

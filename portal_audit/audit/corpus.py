@@ -107,6 +107,11 @@ class Page:
     def raw(self) -> bytes:
         return decompress_html(self._blob)
 
+    @cached_property
+    def raw_folded(self) -> str:
+        """The whole HTML, tags included, folded: a fast superset test before parsing."""
+        return fold(decode_html(self.raw, self.content_type).text)
+
     # Each view of the page is computed on first use only: a text pattern needs the text, not the links.
     @cached_property
     def root(self) -> lxml.html.HtmlElement | None:

@@ -66,6 +66,9 @@ def _attribute_text(page: Page) -> str:
 
 
 def is_procedure_page(page: Page) -> bool:
+    # The labels must appear in the raw page first (a cheap superset test: no HTML parse for most pages).
+    if sum(1 for f in _FIELDS if f.search(page.raw_folded)) < MIN_FIELDS:
+        return False
     return sum(1 for f in _FIELDS if f.search(page.main_folded)) >= MIN_FIELDS and not page.is_empty
 
 
