@@ -267,6 +267,7 @@ class SiteCorpus:
     by_url: dict[str, Page]
     scope: Scope
     detector_cache: dict[str, Any] = field(default_factory=dict)
+    _menu_cache: dict[tuple[object, str], bool] = field(default_factory=dict)
 
     @property
     def home(self) -> Page | None:
@@ -295,6 +296,26 @@ class SiteCorpus:
         for ref in self.stored_links:
             index.setdefault(ref.folded, []).append(ref)
         return index
+
+    @cached_property
+    def _template_first(self) -> dict[object, Page]:
+        first: dict[object, Page] = {}
+        for page in self.pages:
+            first.setdefault(page.template or page.final_url, page)
+        return first
+
+    def is_menu_text(self, page: Page, folded: str) -> bool:
+        """Whether a link text is part of the page's template navigation (menu, header, footer, sidebar).
+
+        Template furniture is on every page of the template, so it is decided once, on the template's first
+        page: a link there with this text, inside navigation. A link not there (an article's related links)
+        is content, not a menu; 2,000 article pages cost one parse, not 2,000.
+        """
+        key = (page.template or page.final_url, folded)
+        if key not in self._menu_cache:
+            first = self._template_first[key[0]]
+            self._menu_cache[key] = any(link.folded == folded and link.in_chrome for link in first.links)
+        return self._menu_cache[key]
 
     @cached_property
     def title_index(self) -> tuple[str, list[int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -68,8 +68,12 @@ def hints() -> dict[str, Any]:
 def phrase_regex(phrase: str) -> re.Pattern[str]:
     """Whole-word, diacritic-free, case-free match of a phrase ("Lịch công tác" matches "lich cong tac")."""
     words = [re.escape(w) for w in fold(phrase).replace("-", " ").split()]
-    # Words are joined by spaces or punctuation, never a newline: index blobs keep one text per line.
-    return re.compile(r"(?<![a-z0-9])" + r"[ \-_,.:/]*".join(words) + r"(?![a-z0-9])")
+    # Words are joined by spaces or punctuation, never a newline: index blobs keep one text per line. The
+    # pattern starts with the first word itself (its left boundary checked just after), so the regex engine
+    # can jump between occurrences of that literal instead of trying every position.
+    first = words[0]
+    return re.compile(first + f"(?<![a-z0-9]{first})" + "".join(r"[ \-_,.:/]*" + w for w in words[1:])
+                      + r"(?![a-z0-9])")
 
 
 @cache
@@ -77,10 +81,18 @@ def _any_regex(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{phrase_regex(p).pattern})" for p in phrases))
 
 
+def _scan(blob: str, phrases: list[str]) -> Iterator[re.Match[str]]:
+    """Matches of any phrase in a big folded text; phrases whose words are absent are dropped first, by fast
+    substring tests, since a regex that starts with a look-behind cannot skip ahead on its own."""
+    present = [p for p in phrases if all(w in blob for w in fold_short(p).replace("-", " ").split())]
+    matches = [m for p in present for m in phrase_regex(p).finditer(blob)]
+    return iter(sorted(matches, key=lambda m: m.start()))
+
+
 def _lines_matching(blob: str, phrases: list[str]) -> list[str]:
     """The lines of a newline-joined blob that contain one of the phrases (one regex scan in C)."""
     out = []
-    for m in _any_regex(tuple(phrases)).finditer(blob):
+    for m in _scan(blob, phrases):
         start = blob.rfind("\n", 0, m.start()) + 1
         end = blob.find("\n", m.end())
         line = blob[start:end if end >= 0 else len(blob)]
@@ -116,18 +128,11 @@ def nav_link(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     found = Found()
     matched = {text for text in _lines_matching(corpus.nav_text_index[0], spec["keywords"])
                if not spec.get("exclude") or matches_any(text, spec["keywords"], spec["exclude"])}
-    # Whether a link is a menu link is a property of the page template: decided once per template, so a
-    # menu repeated on 2,000 article pages does not make 2,000 pages be parsed.
-    menu: dict[tuple[object, str, str], bool] = {}
     for link in corpus.stored_links:  # in page order, so the home page's menu comes first
         if link.folded not in matched:
             continue
-        if not link.page.is_home:
-            key = (link.page.template or link.page.final_url, link.folded, link.url)
-            if key not in menu:
-                menu[key] = link.in_chrome
-            if not menu[key]:
-                continue
+        if not link.page.is_home and not corpus.is_menu_text(link.page, link.folded):
+            continue
         page = link.page
         target = corpus.page(link.url)
         if target is not None:
@@ -160,7 +165,7 @@ def heading(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     found = Found()
     sampled = {id(page) for page in corpus.sample}
     blob, starts = corpus.title_index
-    titled = {bisect_right(starts, m.start()) - 1 for m in _any_regex(tuple(spec["keywords"])).finditer(blob)}
+    titled = {bisect_right(starts, m.start()) - 1 for m in _scan(blob, spec["keywords"])}
     for index, page in enumerate(corpus.pages):
         if index not in titled and id(page) not in sampled:
             continue
