@@ -37,7 +37,6 @@ import signal
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,17 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     if command is None:
         print("portal-audit is not installed in this environment (pip install -e .)", file=sys.stderr)
         return 2
-    nginx = ct.nginx_binary()
-    if args.server == "nginx" and nginx is None:
-        print("--server nginx: nginx is not installed (Debian: apt-get install -y nginx)", file=sys.stderr)
+    use_nginx = ct.choose_nginx(args.server)
+    if use_nginx is None:
         return 2
-    use_nginx = nginx is not None and args.server in ("auto", "nginx")
-
-    if args.keep:
-        workdir = args.keep.resolve()
-        workdir.mkdir(parents=True, exist_ok=True)
-    else:
-        workdir = Path(tempfile.mkdtemp(prefix="portal-audit-audit-bench-"))
+    workdir = ct.make_workdir(args.keep, "portal-audit-audit-bench-")
     server: ct.Server | None = None
     try:
         site = workdir / "site"
@@ -240,8 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(site)  # regenerate: a stale site from another --pages would skew the counts
         info = ct.generate_site(site, args.pages, args.seed)
         port = ct.free_port()
-        server = ct.start_nginx(nginx, site, workdir, port) if use_nginx and nginx else \
-            ct.start_python_server(site, workdir, port)
+        server = ct.start_server(site, workdir, port, use_nginx)
         first_article = next((site / "tin-tuc").rglob("*.html")).relative_to(site).as_posix()
         ct.wait_ready(server, first_article)
 

@@ -641,6 +641,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def choose_nginx(server: str) -> bool | None:
+    """Whether to serve with nginx; None (after saying why) when nginx was asked for and is missing."""
+    nginx = nginx_binary()
+    if server == "nginx" and nginx is None:
+        print("--server nginx: nginx is not installed (Debian: apt-get install -y nginx)", file=sys.stderr)
+        return None
+    return nginx is not None and server in ("auto", "nginx")
+
+
+def start_server(site: Path, workdir: Path, port: int, use_nginx: bool) -> Server:
+    """nginx when chosen (and present), else the Python fallback servers."""
+    nginx = nginx_binary() if use_nginx else None
+    return start_nginx(nginx, site, workdir, port) if nginx else start_python_server(site, workdir, port)
+
+
+def make_workdir(keep: Path | None, prefix: str) -> Path:
+    """--keep DIR (created) or a fresh temporary directory."""
+    if keep:
+        workdir = keep.resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        return workdir
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate, serve, measure, report; the server and the temp dir are cleaned up whatever happens."""
     args = parse_args(argv)
@@ -658,17 +682,10 @@ def main(argv: list[str] | None = None) -> int:
             print("portal-audit is not installed in this environment (pip install -e .), "
                   "or run with --baseline-only", file=sys.stderr)
             return 2
-    nginx = nginx_binary()
-    if args.server == "nginx" and nginx is None:
-        print("--server nginx: nginx is not installed (Debian: apt-get install -y nginx)", file=sys.stderr)
+    use_nginx = choose_nginx(args.server)
+    if use_nginx is None:
         return 2
-    use_nginx = nginx is not None and args.server in ("auto", "nginx")
-
-    if args.keep:
-        workdir = args.keep.resolve()
-        workdir.mkdir(parents=True, exist_ok=True)
-    else:
-        workdir = Path(tempfile.mkdtemp(prefix="portal-audit-bench-"))
+    workdir = make_workdir(args.keep, "portal-audit-bench-")
     server: Server | None = None
     try:
         site = workdir / "site"
@@ -676,8 +693,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(site)  # regenerate: a stale site from another --pages would skew the counts
         info = generate_site(site, args.pages, args.seed)
         port = free_port()
-        server = start_nginx(nginx, site, workdir, port) if use_nginx and nginx else \
-            start_python_server(site, workdir, port)
+        server = start_server(site, workdir, port, use_nginx)
         first_article = next((site / "tin-tuc").rglob("*.html")).relative_to(site).as_posix()
         wait_ready(server, first_article)
 
