@@ -122,6 +122,16 @@ def _level_counts(services: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return {basis: dict(sorted(c.items())) for basis, c in counts.items()}
 
 
+def _province_levels(sites: list[dict[str, Any]]) -> dict[str, Any]:
+    """Province-wide counts and shares of procedures per declared and evidenced level."""
+    services = [s for site in sites for s in site["services"]]
+    counts = _level_counts(services)
+    total = len(services)
+    return {"procedures": total, **counts,
+            "shares": {basis: {level: round(n / total, 4) for level, n in c.items()} if total else {}
+                       for basis, c in counts.items()}}
+
+
 def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
     run = store.run(run_id)
     started = run["started_at"]
@@ -149,6 +159,7 @@ def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
                 "checklists": json.loads(audit[0]["checklists"]) if audit else [],
                 "as_of": audit[0]["as_of"] if audit else None},
         "targets": measure_targets(store, run["id"]) if audit else [],
+        "service_levels": _province_levels(sites),
         "sites": sites,
     }
 

@@ -152,7 +152,7 @@ class Page:
 
     @property
     def main_words(self) -> int:
-        return len(self.main_folded.split())
+        return sum(1 for word in self.main_folded.split() if word != "|")
 
     @cached_property
     def is_empty(self) -> bool:
@@ -217,8 +217,10 @@ def _tree(body: bytes, content_type: str | None) -> lxml.html.HtmlElement | None
         return None
     for el in root.iter(*_INVISIBLE):
         el.text = ""
-    for el in root.iter(*_BLOCKS):  # "<td>Tên dự án</td><td>Mục tiêu</td>" must not read "Tên dự ánMục tiêu"
-        el.tail = " " + (el.tail or "")
+    # Block and cell boundaries become " | ": "<td>Tên dự án</td><td>Mục tiêu</td>" must not read "Tên dự ánMục
+    # tiêu", and a phrase or a negation ("Lệ phí: không" | "Nộp hồ sơ") must not run across two cells.
+    for el in root.iter(*_BLOCKS):
+        el.tail = " | " + (el.tail or "")
     return root
 
 

@@ -75,7 +75,7 @@ def is_procedure_page(page: Page) -> bool:
 def _name(page: Page) -> str:
     match = re.search(r"T[êe]n th[ủu] t[ụu]c\s*:?\s*([^\n]{5,200}?)(?:\s{2,}|$|L[ĩi]nh v[ựu]c)", page.text)
     if match:
-        return match.group(1).strip(" :.-")
+        return match.group(1).split("|")[0].strip(" :.-")
     for tag, text, *_ in page.headings:
         if tag == "h1":
             return text
