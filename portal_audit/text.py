@@ -14,10 +14,6 @@ from functools import lru_cache
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
 
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 def fold(text: str) -> str:
     """Lower-case, diacritic-free ASCII form for fuzzy matching: 'Sở Y tế' -> 'so y te'.
 

@@ -18,12 +18,11 @@ from typing import Any
 
 import yaml
 
-from portal_audit.audit.corpus import Page, SiteCorpus, css_path
+from portal_audit.audit.corpus import MAX_NAV_WORDS, Page, SiteCorpus, css_path
 from portal_audit.text import fold, fold_short
 from portal_audit.urls import is_document
 
 MAX_EVIDENCE = 5
-MAX_NAV_WORDS = 9
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ def _page_evidence(page: Page, selector: str | None, snippet: str) -> Evidence:
 def nav_link(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     """Menu-like links (short text, in navigation or on the home page) whose text names the category."""
     found = Found()
-    matched = {text for text in _lines_matching(corpus.nav_text_index[0], spec["keywords"])
+    matched = {text for text in _lines_matching(corpus.nav_text_index, spec["keywords"])
                if not spec.get("exclude") or matches_any(text, spec["keywords"], spec["exclude"])}
     for link in corpus.stored_links:  # in page order, so the home page's menu comes first
         if link.folded not in matched:
