@@ -134,6 +134,40 @@ def audit(db: Path, run_id: str | None, checklists: tuple[str, ...], as_of: date
     click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
+def _run_render(db: Path, run_id: str | None, use_browser: bool, site_ids: list[str] | None = None) -> int:
+    from portal_audit.a11y.stage import A11yStage
+    from portal_audit.store import Store
+
+    try:
+        store = Store(db)
+        run_id = store.run(run_id)["id"]
+    except StoreError as exc:
+        _fail(str(exc))
+    try:
+        stage = A11yStage(store, run_id, use_browser=use_browser, on_site=lambda s: click.echo(s.line()))
+        summaries = stage.run(site_ids)
+    finally:
+        store.close()
+    if stage.browser_error:
+        click.echo(f"rendered accessibility rules NOT CHECKED: {stage.browser_error}", err=True)
+    incomplete = [s for s in summaries if s.rendered_status != "checked" or s.static_status != "checked"]
+    return EXIT_SITE_FAILURES if incomplete else EXIT_OK
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--run", "run_id", default=None, help="Run id (default: the newest run).")
+@click.option("--site", "site_ids", multiple=True, metavar="ID", help="Only these sites (repeatable).")
+@click.option("--no-browser", is_flag=True, help="Static rules only; rendered rules are reported as not checked.")
+def render(db: Path, run_id: str | None, site_ids: tuple[str, ...], no_browser: bool) -> None:
+    """Accessibility: static rules on every stored page, axe-core in Chromium on template samples.
+
+    The crawled sites must still be reachable for styles, scripts and images (the pages themselves come
+    from the store). Exit 1 when some site could not be fully checked (unreachable, or no browser).
+    """
+    sys.exit(_run_render(db, run_id, not no_browser, list(site_ids) or None))
+
+
 @cli.command()
 @click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--run", "run_id", default=None, help="Run id (default: the newest run).")
@@ -149,12 +183,13 @@ def export(db: Path, run_id: str | None, fmt: str, out: Path | None) -> None:
         store = Store(db)
         try:
             document = build_export(store, run_id)
+            validate_export(document)
+            text = json.dumps(document, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else \
+                export_csv(document, store)
         finally:
             store.close()
     except StoreError as exc:
         _fail(str(exc))
-    validate_export(document)
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else export_csv(document)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
@@ -227,7 +262,7 @@ def serve_demo(base_port: int, write_registry: Path | None) -> None:
               show_default=True, help="Everything the demo writes (database, registry, later the report) goes here.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display, only the summary.")
 def demo(out: Path, quiet: bool) -> None:
-    """Serve the bundled demo province on 127.0.0.1, crawl it and audit it (no internet needed)."""
+    """Serve the bundled demo province on 127.0.0.1, crawl, render and audit it (no internet needed)."""
     from portal_audit.demo.server import DemoProvince
 
     out.mkdir(parents=True, exist_ok=True)
@@ -236,6 +271,7 @@ def demo(out: Path, quiet: bool) -> None:
         config = province.write_registry(out / "demo.sites.yaml")
         registry_ = _load(str(config), ())
         code, run_id = _run_crawl(registry_, db, quiet, verbose=False)
+        _run_render(db, run_id, use_browser=True)
     counts = _run_audit(db, run_id, None)
     click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     surprises = _demo_surprises(db, run_id)

@@ -17,6 +17,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from portal_audit.a11y.rules import rule_info
+from portal_audit.a11y.summary import page_rows, site_accessibility
 from portal_audit.audit.targets import measure_targets
 from portal_audit.store import Store
 
@@ -132,11 +134,21 @@ def _province_levels(sites: list[dict[str, Any]]) -> dict[str, Any]:
                        for basis, c in counts.items()}}
 
 
+def _a11y_run(store: Store, run_id: str) -> dict[str, Any] | None:
+    row = next(iter(store.query("SELECT * FROM a11y_runs WHERE run_id = ?", [run_id])), None)
+    if row is None:
+        return None
+    return {"status": row["status"], "axe_version": row["axe_version"], "browser": row["browser"],
+            "browser_error": row["browser_error"], "tags": json.loads(row["tags"] or "[]"),
+            "started_at": row["started_at"], "finished_at": row["finished_at"]}
+
+
 def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
     run = store.run(run_id)
     started = run["started_at"]
     sites = []
     for site in store.sites(run["id"]):
+        a11y = site_accessibility(store, run["id"], site["id"])
         sites.append({
             "id": site["id"], "name": site["name"], "unit_type": site["unit_type"], "url": site["url"],
             "crawl": {"status": _crawl_status(site), "pages": site["pages_ok"] or 0, "errors": site["errors"] or 0,
@@ -147,7 +159,9 @@ def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
             "checks": _checks(store, run["id"], site["id"]),
             "services": (services := _services(store, run["id"], site["id"])),
             "service_levels": _level_counts(services),
-            "accessibility": [],
+            "accessibility": a11y["violations"],
+            "accessibility_status": a11y["status"],
+            "accessibility_review": a11y["needs_review"],
             "broken_links": broken_links(store, run["id"], site["id"]),
         })
     audit = list(store.query("SELECT checklists, as_of FROM audits WHERE run_id = ?", [run["id"]]))
@@ -157,7 +171,8 @@ def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
                 "status": run["status"], "regime": regime_on(date.fromisoformat(started[:10])),
                 "province": run["province"], "tool_version": run["tool_version"],
                 "checklists": json.loads(audit[0]["checklists"]) if audit else [],
-                "as_of": audit[0]["as_of"] if audit else None},
+                "as_of": audit[0]["as_of"] if audit else None,
+                "accessibility": _a11y_run(store, run["id"])},
         "targets": measure_targets(store, run["id"]) if audit else [],
         "service_levels": _province_levels(sites),
         "sites": sites,
@@ -169,8 +184,11 @@ def validate_export(document: dict[str, Any]) -> None:
     jsonschema.validate(document, export_schema())
 
 
-def export_csv(document: dict[str, Any]) -> str:
-    """Flat rows, one per check and evidence page (contract: site_id, area, id, ref, outcome, url, ...)."""
+def export_csv(document: dict[str, Any], store: Store | None = None) -> str:
+    """Flat rows, one per check and evidence page (contract: site_id, area, id, ref, outcome, url, ...).
+
+    With the store, accessibility adds one row per rule × page, every page (not the grouped examples).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -182,4 +200,10 @@ def export_csv(document: dict[str, Any]) -> str:
             for ev in check.get("evidence") or [{"url": None, "selector": None, "snippet": None}]:
                 writer.writerow([site["id"], check["area"], check["id"], ref_text, check["outcome"],
                                  ev.get("url") or "", ev.get("selector") or "", ev.get("snippet") or ""])
+        if store is not None:
+            for row in page_rows(store, document["run"]["id"], site["id"]):
+                info = rule_info(row["rule"])
+                ref_text = " ".join(f"WCAG {sc}" for sc in info.wcag) or info.level
+                writer.writerow([site["id"], "accessibility", row["rule"], ref_text, "failed", row["url"],
+                                 row["selector"] or "", row["snippet"] or ""])
     return buffer.getvalue()

@@ -48,7 +48,7 @@ def _check_http_url(value: str) -> str:
     return value
 
 
-def _parse_networks(value: Any) -> bool | list[IPNetwork]:
+def parse_networks(value: Any) -> bool | list[IPNetwork]:
     if isinstance(value, bool):
         return value
     if not isinstance(value, list):
@@ -76,6 +76,9 @@ class CrawlOverrides(BaseModel):
     retries: Annotated[int, Field(ge=0, le=10)] | None = None
     max_page_bytes: Annotated[int, Field(ge=10_000)] | None = None
     render: RenderMode | None = None
+    render_budget: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    render_per_template: Annotated[int, Field(ge=1, le=100)] | None = None
+    axe_best_practice: bool | None = None
     allow_private_networks: Any = None
     check_external_links: bool | None = None
     max_external_checks: Annotated[int, Field(ge=0)] | None = None
@@ -85,7 +88,7 @@ class CrawlOverrides(BaseModel):
     @field_validator("allow_private_networks")
     @classmethod
     def _networks(cls, value: Any) -> Any:
-        return None if value is None else _parse_networks(value)
+        return None if value is None else parse_networks(value)
 
 
 class Defaults(CrawlOverrides):
@@ -170,6 +173,9 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
     "retries": 2,
     "max_page_bytes": 5_000_000,
     "render": "sample",
+    "render_budget": 40,
+    "render_per_template": 2,
+    "axe_best_practice": False,
     "allow_private_networks": False,
     "check_external_links": True,
     "max_external_checks": 300,
@@ -201,6 +207,9 @@ class SiteConfig:
     retries: int
     max_page_bytes: int
     render: str
+    render_budget: int
+    render_per_template: int
+    axe_best_practice: bool
     allow_private_networks: bool | tuple[IPNetwork, ...]
     check_external_links: bool
     max_external_checks: int
@@ -387,6 +396,8 @@ def _resolve(model: RegistryModel, source: str, line_of: LineOf) -> Registry:
             max_pages=merged["max_pages"], max_depth=merged["max_depth"], delay=merged["delay"],
             autothrottle=merged["autothrottle"], concurrency=merged["concurrency"], timeout=merged["timeout"],
             retries=merged["retries"], max_page_bytes=merged["max_page_bytes"], render=merged["render"],
+            render_budget=merged["render_budget"], render_per_template=merged["render_per_template"],
+            axe_best_practice=merged["axe_best_practice"],
             allow_private_networks=nets if isinstance(nets, bool) else tuple(nets),
             check_external_links=merged["check_external_links"],
             max_external_checks=merged["max_external_checks"], max_documents=merged["max_documents"],

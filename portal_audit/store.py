@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -188,10 +188,60 @@ CREATE TABLE IF NOT EXISTS services (
     evidence TEXT,
     PRIMARY KEY (run_id, site_id, url)
 );
+-- Accessibility (stage 2b, `portal-audit render`): static rules on every stored page, axe-core on a sample.
+-- Recomputable from the frozen crawl (the main document is served from `pages`), so not frozen either.
+CREATE TABLE IF NOT EXISTS a11y_runs (
+    run_id TEXT PRIMARY KEY REFERENCES runs(id),
+    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'interrupted', 'failed')),
+    axe_version TEXT,
+    browser TEXT,
+    browser_error TEXT,
+    tags TEXT,
+    started_at TEXT,
+    finished_at TEXT
+);
+CREATE TABLE IF NOT EXISTS a11y_sites (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    static_status TEXT NOT NULL CHECK (static_status IN ('checked', 'not_checked')),
+    rendered_status TEXT NOT NULL CHECK (rendered_status IN ('checked', 'partial', 'not_checked')),
+    reason TEXT,
+    pages INTEGER,
+    templates INTEGER,
+    pages_rendered INTEGER,
+    templates_rendered INTEGER,
+    PRIMARY KEY (run_id, site_id)
+);
+CREATE TABLE IF NOT EXISTS renders (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    template_fp TEXT,
+    reason TEXT,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'timeout', 'crashed', 'error')),
+    error TEXT,
+    ms INTEGER,
+    at TEXT,
+    PRIMARY KEY (run_id, site_id, url)
+);
+CREATE TABLE IF NOT EXISTS a11y_results (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    template_fp TEXT,
+    source TEXT NOT NULL CHECK (source IN ('axe', 'static')),
+    rule TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('violation', 'incomplete')),
+    impact TEXT,
+    node_count INTEGER NOT NULL,
+    nodes TEXT
+);
+CREATE INDEX IF NOT EXISTS a11y_results_site_rule ON a11y_results (run_id, site_id, rule);
 """
 
 # Each version only adds tables (CREATE ... IF NOT EXISTS), so migrating is re-running SCHEMA.
-MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services, render discovery"}
+MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services, render discovery",
+                   3: "accessibility: static and axe-core results, renders"}
 
 # Tables whose rows belong to a run and so freeze with it.
 RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors")

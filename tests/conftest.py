@@ -93,3 +93,22 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 240,
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@dataclass
+class DemoRun:
+    out: Path
+    stdout: str
+
+    @property
+    def db(self) -> Path:
+        return self.out / "audit.db"
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """One `portal-audit demo` (crawl, render, audit) shared by the tests that only read its results."""
+    out = tmp_path_factory.mktemp("demo")
+    result = run_cli("demo", "--out", str(out), "--quiet", timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return DemoRun(out, result.stdout)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 import yaml
-from conftest import ROOT, run_cli
+from conftest import ROOT, DemoRun, run_cli
 
 from portal_audit.export import export_schema
 
@@ -25,14 +25,12 @@ SITES = sorted(p.stem for p in ANSWERS.glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    out = tmp_path_factory.mktemp("demo")
-    result = run_cli("demo", "--out", str(out), "--quiet")
-    assert result.returncode == 0, result.stdout + result.stderr
+def demo(demo_run: DemoRun) -> Iterator[dict[str, Any]]:
+    out = demo_run.out
     registry = yaml.safe_load((out / "demo.sites.yaml").read_text(encoding="utf-8"))
     con = sqlite3.connect(out / "audit.db")
     con.row_factory = sqlite3.Row
-    yield {"out": out, "db": out / "audit.db", "con": con, "stdout": result.stdout,
+    yield {"out": out, "db": out / "audit.db", "con": con, "stdout": demo_run.stdout,
            "sites": {s["id"]: s for s in registry["sites"]}}
     con.close()
 

@@ -1,13 +1,15 @@
 """Find and launch a headless Chromium for the render stage, safely, on servers without a desktop.
 
-Order (issue #4): Playwright's own managed Chromium where `playwright install` worked (users with
-internet); then a path from PORTAL_AUDIT_BROWSER; then Debian/Ubuntu `chromium` / `chromium-browser`;
-then Google Chrome. Every request the page makes (scripts, images, frames) passes the same private-address
-guard as the crawler, so a rendered page cannot make the auditor reach into the operator's network.
+Order (issue #4): a path in PORTAL_AUDIT_BROWSER, when set, and nothing else (the operator's explicit
+choice wins); else Playwright's own managed Chromium where `playwright install` worked (users with
+internet); then Debian/Ubuntu `chromium` / `chromium-browser`; then Google Chrome. Every request the page
+makes (scripts, images, frames) passes the same private-address guard as the crawler, so a rendered page
+cannot make the auditor reach into the operator's network.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -39,6 +41,21 @@ def system_browser() -> str | None:
     return None
 
 
+def _profile_env() -> tuple[str, dict[str, str]]:
+    """A throw-away profile: Chromium writes crash reports and caches under $HOME even when headless."""
+    profile = tempfile.mkdtemp(prefix="portal-audit-chromium-")
+    return profile, {**os.environ, "XDG_CONFIG_HOME": f"{profile}/config", "XDG_CACHE_HOME": f"{profile}/cache"}
+
+
+def _unavailable(errors: list[str]) -> BrowserUnavailable:
+    return BrowserUnavailable("; ".join([*errors, "no chromium/chrome found (apt-get install -y chromium, "
+                                                  "or set PORTAL_AUDIT_BROWSER)"]))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
 @contextmanager
 def launch() -> Iterator[Any]:
     """Yield a launched Playwright browser; raise BrowserUnavailable with the reason when there is none."""
@@ -47,29 +64,70 @@ def launch() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         raise BrowserUnavailable(f"playwright is not installed ({exc})") from None
-    profile = tempfile.mkdtemp(prefix="portal-audit-chromium-")
-    env = {**os.environ, "XDG_CONFIG_HOME": f"{profile}/config", "XDG_CACHE_HOME": f"{profile}/cache"}
+    profile, env = _profile_env()
     with sync_playwright() as playwright:
         browser = None
         errors = []
-        try:
-            browser = playwright.chromium.launch(args=LAUNCH_ARGS, env=env)
-        except PlaywrightError as exc:
-            errors.append(f"managed Chromium: {str(exc).splitlines()[0]}")
+        if not os.environ.get("PORTAL_AUDIT_BROWSER"):
+            try:
+                browser = playwright.chromium.launch(args=LAUNCH_ARGS, env=env)
+            except PlaywrightError as exc:
+                errors.append(f"managed Chromium: {_first_line(exc)}")
         if browser is None:
             path = system_browser()
             if path is None:
-                raise BrowserUnavailable("; ".join([*errors, "no chromium/chrome found (apt-get install -y chromium, "
-                                                               "or set PORTAL_AUDIT_BROWSER)"]))
+                raise _unavailable(errors)
             try:
                 browser = playwright.chromium.launch(executable_path=path, args=LAUNCH_ARGS, env=env)
             except PlaywrightError as exc:
-                raise BrowserUnavailable(f"{path}: {str(exc).splitlines()[0]}") from None
+                raise BrowserUnavailable(f"{path}: {_first_line(exc)}") from None
         try:
             yield browser
         finally:
             browser.close()
             shutil.rmtree(profile, ignore_errors=True)
+
+
+class AsyncBrowserLauncher:
+    """Launches (and relaunches, after a hang or crash) a browser from one async Playwright driver.
+
+    The accessibility stage renders untrusted pages; a page that wedges the renderer must cost one page,
+    not the run, so the stage kills the browser and asks for a new one. The choice made on the first
+    launch (managed Chromium or a system path) is kept for the relaunches.
+    """
+
+    def __init__(self, playwright: Any):
+        self.playwright = playwright
+        self.profile, self.env = _profile_env()
+        self.executable: str | None = None
+        self.label = ""
+
+    async def launch(self) -> Any:
+        from playwright.async_api import Error as PlaywrightError
+
+        errors: list[str] = []
+        if self.executable is None and os.environ.get("PORTAL_AUDIT_BROWSER"):
+            self.executable = os.environ["PORTAL_AUDIT_BROWSER"]
+        if self.executable is None:
+            try:
+                browser = await self.playwright.chromium.launch(args=LAUNCH_ARGS, env=self.env)
+                self.label = f"managed chromium {browser.version}"
+                return browser
+            except PlaywrightError as exc:
+                errors.append(f"managed Chromium: {_first_line(exc)}")
+            self.executable = system_browser()
+            if self.executable is None:
+                raise _unavailable(errors)
+        try:
+            browser = await self.playwright.chromium.launch(executable_path=self.executable, args=LAUNCH_ARGS,
+                                                            env=self.env)
+        except PlaywrightError as exc:
+            raise BrowserUnavailable(f"{self.executable}: {_first_line(exc)}") from None
+        self.label = f"{self.executable} {browser.version}"
+        return browser
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.profile, ignore_errors=True)
 
 
 def host_allowed(url: str, allowance: Allowance) -> bool:
@@ -80,13 +138,18 @@ def host_allowed(url: str, allowance: Allowance) -> bool:
         return False
     host = urlsplit(url).hostname or ""
     ip = literal_ip(host)
-    addresses = [ip] if ip is not None else []
-    if ip is None:
-        try:
-            addresses = [literal_ip(info[4][0]) for info in socket.getaddrinfo(host, None)]
-        except OSError:
-            return False
+    addresses = (ip,) if ip is not None else _resolve(host)
     return bool(addresses) and all(a is not None and address_allowed(a, allowance) for a in addresses)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve(host: str) -> tuple[Any, ...]:
+    """Resolve once per process: pages load dozens of assets from the same hosts, and an answer that
+    changes between the check and the fetch (DNS rebinding) gets fewer chances."""
+    try:
+        return tuple(literal_ip(info[4][0]) for info in socket.getaddrinfo(host, None))
+    except (OSError, UnicodeError):
+        return ()
 
 
 def guard_context(context: Any, allowance: Allowance) -> None:

@@ -1,0 +1,273 @@
+"""The accessibility stage (`portal-audit render`): static rules on every page, axe-core on a sample.
+
+Reads a crawled run from the store and writes ``a11y_runs``, ``a11y_sites``, ``renders`` and
+``a11y_results``. Each site's results replace that site's previous ones in one transaction, so an
+interrupted stage leaves every site either fully old or fully new, and re-running it is always safe.
+Without a browser the static rules still run and every site says, in ``a11y_sites``, that the rendered
+rules were not checked and why; nothing is ever counted as passed because it could not be looked at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from portal_audit.a11y.axe import WCAG_TAGS, AxeBrowser, PageOutcome, PageTask, audit_pages
+from portal_audit.a11y.rules import axe_version
+from portal_audit.a11y.sampling import Candidate, choose_pages, menu_targets
+from portal_audit.a11y.static import check_tree
+from portal_audit.crawl.encoding import decode_html
+from portal_audit.crawl.pagefacts import parse_html
+from portal_audit.netsafety import Allowance
+from portal_audit.registry import parse_networks
+from portal_audit.render.browser import BrowserUnavailable
+from portal_audit.store import Store, decompress_html, dumps, utcnow
+
+log = logging.getLogger("portal_audit.a11y")
+
+STATIC_MAX_NODES = 20
+SNIPPET = 250
+
+
+@dataclass
+class SiteSummary:
+    site_id: str
+    static_status: str
+    rendered_status: str
+    reason: str | None = None
+    pages: int = 0
+    templates: int = 0
+    pages_rendered: int = 0
+    templates_rendered: int = 0
+    violations: int = 0
+
+    def line(self) -> str:
+        text = (f"{self.site_id}: {self.pages} page(s) in {self.templates} template(s) checked statically; "
+                f"{self.pages_rendered} page(s) of {self.templates_rendered} template(s) rendered with axe "
+                f"(rendered rules {self.rendered_status.replace('_', ' ')}); {self.violations} rule×page problem(s)")
+        return text + (f" [{self.reason}]" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """What the stage needs of a site, read from the configuration stored with the run."""
+
+    id: str
+    render: str
+    budget: int
+    per_template: int
+    best_practice: bool
+    timeout: float
+    allowance: Allowance
+
+    @classmethod
+    def from_row(cls, site: dict[str, Any]) -> SiteSettings:
+        config = json.loads(site.get("config") or "{}")
+        nets = config.get("allow_private_networks", False)
+        return cls(id=site["id"], render=config.get("render") or "sample",
+                   budget=int(config.get("render_budget") or 40),
+                   per_template=int(config.get("render_per_template") or 2),
+                   best_practice=bool(config.get("axe_best_practice")),
+                   timeout=float(config.get("timeout") or 20),
+                   allowance=nets if isinstance(nets, bool) else tuple(parse_networks(nets)))
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return (*WCAG_TAGS, "best-practice") if self.best_practice else WCAG_TAGS
+
+
+def _site_pages(store: Store, run_id: str, site_id: str) -> Iterator[dict[str, Any]]:
+    return store.query(
+        "SELECT url, final_url, template_fp, depth, title, content_type, html_zlib FROM pages "
+        "WHERE run_id = ? AND site_id = ? AND status = 200 AND html_zlib IS NOT NULL ORDER BY id",
+        [run_id, site_id])
+
+
+def _static_rows(run_id: str, site_id: str, page: dict[str, Any], root: Any) -> list[dict[str, Any]]:
+    by_rule: dict[str, list[dict[str, str]]] = {}
+    for hit in check_tree(root, page["final_url"]):
+        by_rule.setdefault(hit.rule, []).append({"selector": hit.selector, "html": hit.snippet[:SNIPPET]})
+    return [{"run_id": run_id, "site_id": site_id, "url": page["final_url"], "template_fp": page["template_fp"],
+             "source": "static", "rule": rule, "outcome": "violation", "impact": None,
+             "node_count": len(nodes), "nodes": dumps(nodes[:STATIC_MAX_NODES])} for rule, nodes in by_rule.items()]
+
+
+def _axe_rows(run_id: str, site_id: str, outcome: PageOutcome) -> list[dict[str, Any]]:
+    rows = []
+    for kind, results in (("violation", outcome.violations), ("incomplete", outcome.incomplete)):
+        for result in results:
+            rows.append({"run_id": run_id, "site_id": site_id, "url": outcome.task.url,
+                         "template_fp": outcome.task.template_fp, "source": "axe", "rule": result.rule,
+                         "outcome": kind, "impact": result.impact, "node_count": result.count,
+                         "nodes": dumps(result.nodes)})
+    return rows
+
+
+class A11yStage:
+    """Runs the stage over one run's sites; the browser is started once, lazily, and shared."""
+
+    def __init__(self, store: Store, run_id: str, *, use_browser: bool = True, user_agent: str | None = None,
+                 on_site: Callable[[SiteSummary], None] | None = None):
+        self.store = store
+        self.run_id = run_id
+        self.use_browser = use_browser
+        self.user_agent = user_agent or store.run(run_id).get("user_agent") or "portal-audit"
+        self.on_site = on_site
+        self.browser: AxeBrowser | None = None
+        self.browser_error: str | None = None if use_browser else "rendering turned off (--no-browser)"
+
+    def run(self, site_ids: list[str] | None = None) -> list[SiteSummary]:
+        return asyncio.run(self._run(site_ids))
+
+    async def _run(self, site_ids: list[str] | None) -> list[SiteSummary]:
+        sites = [s for s in self.store.sites(self.run_id) if site_ids is None or s["id"] in site_ids]
+        self._begin()
+        summaries: list[SiteSummary] = []
+        status = "failed"
+        try:
+            for site in sites:
+                summary = await self._site(site)
+                summaries.append(summary)
+                if self.on_site is not None:
+                    self.on_site(summary)
+            status = "finished"
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            status = "interrupted"
+            raise
+        finally:
+            if self.browser is not None:
+                await self.browser.stop()
+            self._end(status)
+        return summaries
+
+    def _begin(self) -> None:
+        with self.store.db.atomic():
+            self.store.db["a11y_runs"].upsert({
+                "run_id": self.run_id, "status": "running", "axe_version": axe_version(), "browser": None,
+                "browser_error": None, "tags": dumps(list(WCAG_TAGS)), "started_at": utcnow(), "finished_at": None,
+            }, pk="run_id")
+
+    def _end(self, status: str) -> None:
+        with self.store.db.atomic():
+            self.store.db["a11y_runs"].update(self.run_id, {
+                "status": status, "finished_at": utcnow(), "browser_error": self.browser_error,
+                "browser": self.browser.label if self.browser is not None else None})
+
+    async def _browser(self) -> AxeBrowser | None:
+        if self.browser is None and self.browser_error is None:
+            try:
+                self.browser = await AxeBrowser().start()
+            except BrowserUnavailable as exc:
+                self.browser_error = f"no browser could start: {exc}"
+                log.warning("%s", self.browser_error)
+        return self.browser
+
+    async def _site(self, site: dict[str, Any]) -> SiteSummary:
+        settings = SiteSettings.from_row(site)
+        if site["status"] not in ("ok", "partial"):
+            summary = SiteSummary(site["id"], "not_checked", "not_checked",
+                                  f"site not crawled ({site['status']}: {site.get('status_reason') or 'no pages'})")
+            self._save(site["id"], summary, [], [])
+            return summary
+        static_rows, candidates, home_html, aliases = self._static_pass(site["id"])
+        summary = SiteSummary(site["id"], "checked", "not_checked", pages=len(candidates),
+                              templates=len({c.template_fp for c in candidates}))
+        menu = [aliases.get(u, u) for u in menu_targets(*home_html)] if home_html else []
+        choices = choose_pages(candidates, mode=settings.render, budget=settings.budget,
+                               per_template=settings.per_template, menu=menu)
+        outcomes: list[PageOutcome] = []
+        if settings.render == "none":
+            summary.reason = "render: none in the registry; rendered rules (contrast, ARIA, focus) not checked"
+        elif choices:
+            browser = await self._browser()
+            if browser is None:
+                summary.reason = f"rendered rules not checked: {self.browser_error}"
+            else:
+                tasks = self._tasks(site["id"], choices)
+                outcomes = await audit_pages(browser, tasks, allowance=settings.allowance,
+                                             user_agent=self.user_agent, page_timeout=settings.timeout,
+                                             tags=settings.tags)
+                self._rendered_status(summary, outcomes)
+        axe_rows = [row for outcome in outcomes if outcome.status == "ok" for row in _axe_rows(
+            self.run_id, site["id"], outcome)]
+        summary.violations = sum(1 for r in static_rows + axe_rows if r["outcome"] == "violation")
+        self._save(site["id"], summary, static_rows + axe_rows, outcomes)
+        return summary
+
+    def _static_pass(self, site_id: str) -> tuple[list[dict[str, Any]], list[Candidate], tuple[str, str] | None,
+                                                   dict[str, str]]:
+        """Every stored page once: static rules, template groups, and the home page for its menu."""
+        rows: list[dict[str, Any]] = []
+        candidates: list[Candidate] = []
+        aliases: dict[str, str] = {}
+        home: tuple[str, str] | None = None
+        seen: set[str] = set()
+        for page in _site_pages(self.store, self.run_id, site_id):
+            aliases[page["url"]] = page["final_url"]
+            if page["final_url"] in seen:
+                continue
+            seen.add(page["final_url"])
+            text = decode_html(decompress_html(page["html_zlib"]), page["content_type"]).text
+            root = parse_html(text)
+            if root is None:
+                continue
+            rows.extend(_static_rows(self.run_id, site_id, page, root))
+            candidates.append(Candidate(page["final_url"], page["template_fp"], page["depth"] or 0, page["title"]))
+            if home is None and page["depth"] == 0:
+                home = (text, page["final_url"])
+        return rows, candidates, home, aliases
+
+    def _tasks(self, site_id: str, choices: list[Any]) -> list[PageTask]:
+        tasks = []
+        for choice in choices:
+            row = next(iter(self.store.query(
+                "SELECT final_url, content_type, template_fp, html_zlib FROM pages WHERE run_id = ? AND site_id = ? "
+                "AND final_url = ? AND status = 200 AND html_zlib IS NOT NULL LIMIT 1",
+                [self.run_id, site_id, choice.url])), None)
+            if row is not None:
+                tasks.append(PageTask(row["final_url"], decompress_html(row["html_zlib"]), row["content_type"],
+                                      row["template_fp"], choice.reason))
+        return tasks
+
+    @staticmethod
+    def _rendered_status(summary: SiteSummary, outcomes: list[PageOutcome]) -> None:
+        ok = [o for o in outcomes if o.status == "ok"]
+        summary.pages_rendered = len(ok)
+        summary.templates_rendered = len({o.task.template_fp for o in ok})
+        failed = [o for o in outcomes if o.status != "ok"]
+        if not ok:
+            summary.rendered_status = "not_checked"
+            summary.reason = "no page could be rendered: " + (failed[0].error or failed[0].status if failed else "")
+        elif failed:
+            summary.rendered_status = "partial"
+            summary.reason = f"{len(failed)} of {len(outcomes)} page(s) could not be rendered ({failed[0].status}: " \
+                             f"{failed[0].error})"
+        else:
+            summary.rendered_status = "checked"
+
+    def _save(self, site_id: str, summary: SiteSummary, rows: list[dict[str, Any]],
+              outcomes: list[PageOutcome]) -> None:
+        db = self.store.db
+        at = utcnow()
+        with db.atomic():
+            for table in ("a11y_results", "renders"):
+                db.execute(f"DELETE FROM {table} WHERE run_id = ? AND site_id = ?", [self.run_id, site_id])
+            db["a11y_results"].insert_all(rows, batch_size=1000)
+            db["renders"].insert_all(({"run_id": self.run_id, "site_id": site_id, "url": o.task.url,
+                                       "template_fp": o.task.template_fp, "reason": o.task.reason,
+                                       "status": o.status, "error": o.error, "ms": o.ms, "at": at}
+                                      for o in outcomes), batch_size=1000)
+            db["a11y_sites"].upsert({
+                "run_id": self.run_id, "site_id": site_id, "static_status": summary.static_status,
+                "rendered_status": summary.rendered_status, "reason": summary.reason, "pages": summary.pages,
+                "templates": summary.templates, "pages_rendered": summary.pages_rendered,
+                "templates_rendered": summary.templates_rendered}, pk=("run_id", "site_id"))
+
+
+def run_stage(store: Store, run_id: str, *, use_browser: bool = True,
+              on_site: Callable[[SiteSummary], None] | None = None) -> list[SiteSummary]:
+    return A11yStage(store, run_id, use_browser=use_browser, on_site=on_site).run()

@@ -1,0 +1,69 @@
+"""Which pages the browser audits: templates first, pages that matter, the budget, and the modes."""
+
+from __future__ import annotations
+
+from portal_audit.a11y.sampling import Candidate, choose_pages, menu_targets
+
+
+def _site(n_articles: int = 300) -> list[Candidate]:
+    pages = [Candidate("http://x.vn/", "home", 0, "Trang chủ"),
+             Candidate("http://x.vn/lien-he", "static", 1, "Liên hệ"),
+             Candidate("http://x.vn/gioi-thieu", "static", 1, "Giới thiệu"),
+             Candidate("http://x.vn/thu-tuc-hanh-chinh", "list", 1, "Thủ tục hành chính")]
+    pages += [Candidate(f"http://x.vn/tin-tuc/{i}", "article", 2, f"Tin {i}") for i in range(n_articles)]
+    pages += [Candidate(f"http://x.vn/tthc/{i}", "procedure", 2, f"Thủ tục {i}") for i in range(40)]
+    return pages
+
+
+def test_every_template_is_seen_before_any_gets_a_second_page():
+    chosen = choose_pages(_site(), mode="sample", budget=6, per_template=3)
+    templates = {c.url: c for c in _site()}
+    fps = [templates[c.url].template_fp for c in chosen]
+    assert chosen[0].url == "http://x.vn/" and chosen[0].reason == "home"
+    assert set(fps) == {"home", "static", "list", "article", "procedure"}
+    assert len(chosen) == 6
+
+
+def test_budget_and_per_template_bound_the_sample():
+    chosen = choose_pages(_site(), mode="sample", budget=40, per_template=2)
+    templates = {c.url: c.template_fp for c in _site()}
+    per_fp: dict[str | None, int] = {}
+    for c in chosen:
+        per_fp[templates[c.url]] = per_fp.get(templates[c.url], 0) + 1
+    assert len(chosen) <= 40
+    assert per_fp["article"] == 2  # 300 articles, still two pages of their template
+    reasons = {c.url: c.reason for c in chosen}
+    assert reasons["http://x.vn/lien-he"] in ("contact", "template")
+    assert "http://x.vn/lien-he" in reasons
+    # Service pages matter, but do not take the whole budget.
+    assert 1 <= sum(1 for c in chosen if "/tthc/" in c.url) <= 10
+
+
+def test_contact_page_found_without_diacritics_or_english():
+    pages = [Candidate("http://x.vn/", "a", 0, None), Candidate("http://x.vn/contact-us", "a", 1, None),
+             Candidate("http://x.vn/p/17", "a", 1, "Góp ý, hỏi đáp")]
+    urls = [c.url for c in choose_pages(pages, mode="sample", budget=10, per_template=1)]
+    assert "http://x.vn/contact-us" in urls and "http://x.vn/p/17" in urls
+
+
+def test_menu_targets_are_rendered():
+    pages = _site(20)
+    chosen = choose_pages(pages, mode="sample", budget=12, per_template=1, menu=["http://x.vn/gioi-thieu"])
+    # Same template as the contact page, which already represents it: only the menu brings it in.
+    assert ("http://x.vn/gioi-thieu", "menu") in {(c.url, c.reason) for c in chosen}
+    assert "http://x.vn/gioi-thieu" not in {c.url for c in choose_pages(pages, mode="sample", budget=12,
+                                                                         per_template=1)}
+
+
+def test_modes_all_and_none():
+    pages = _site(10)
+    assert choose_pages(pages, mode="none", budget=5, per_template=1) == []
+    everything = choose_pages(pages, mode="all", budget=5, per_template=1)
+    assert len(everything) == len(pages) and {c.reason for c in everything} == {"all"}
+
+
+def test_menu_targets_reads_navigation_containers_only():
+    html = """<html><body><div id="main-menu"><ul><li><a href="/gioi-thieu">Giới thiệu</a></li>
+    <li><a href="javascript:void(0)">x</a></li></ul></div>
+    <div class="content"><a href="/tin-tuc/1">Tin</a></div><nav><a href="lien-he#top">Liên hệ</a></nav></body></html>"""
+    assert menu_targets(html, "http://x.vn/") == ["http://x.vn/gioi-thieu", "http://x.vn/lien-he"]
