@@ -105,3 +105,21 @@ def test_a_perfect_detector_meets_the_goal_and_the_table_says_so(tmp_path: Path)
 def test_claims_of_unknown_act_rules_are_an_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="zzzzzz"):
         score(_suite(tmp_path), lambda path: set(), {"zzzzzz": {"x"}})
+
+
+def test_the_axe_path_runs_on_act_examples_in_a_browser() -> None:
+    """The harness's axe column: the render stage's code on two ACT rules' examples, served on loopback."""
+    from portal_audit.a11y.act_axe import axe_claims, axe_results
+    from portal_audit.render.browser import BrowserUnavailable
+
+    if not (ACT_DIR / "index.json").is_file():
+        pytest.fail("ACT test cases missing") if os.environ.get("CI") else pytest.skip("ACT test cases missing")
+    rules = {"23a2a8", "c487ae"}
+    try:
+        results = axe_results(ACT_DIR, rules)
+    except BrowserUnavailable as exc:
+        pytest.fail(f"CI must have a browser: {exc}") if os.environ.get("CI") else pytest.skip(str(exc))
+    scores = score(ACT_DIR, results.get, axe_claims(ACT_DIR, rules))
+    assert {s.act_rule for s in scores} == rules
+    for s in scores:
+        assert s.untested == 0 and s.fp == 0 and s.recall == 1.0, format_table([s])
