@@ -514,3 +514,11 @@ def test_check_tree_leaves_the_tree_unchanged() -> None:
     before = static.lxml.html.tostring(root)
     static.check_tree(root, URL)
     assert static.lxml.html.tostring(root) == before
+
+
+def test_selectors_through_tables_match_the_browser_dom() -> None:
+    """Browsers put rows written directly under <table> into an implied <tbody>; the selector follows them."""
+    hits = check_html('<html lang="vi"><head><title>t</title></head><body><table id="ds"><tr><td>a</td></tr>'
+                      '<tr><td><img src="x.png"></td></tr></table></body></html>', "http://x.vn/")
+    image = next(h for h in hits if h.rule == "image-alt")
+    assert image.selector == "#ds > tbody > tr:nth-of-type(2) > td > img"

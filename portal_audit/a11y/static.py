@@ -620,6 +620,10 @@ class _Page:
             path = f"#{ident}"
         elif parent is None or tag in ("html", "head", "body"):
             path = tag if _CSS_TAG.match(tag) else "*"
+        elif tag == "tr" and parent.tag == "table":
+            # lxml keeps a row directly under <table>; a browser wraps it in an implied <tbody>, and the
+            # selector must work in the webmaster's browser tools.
+            path = f"{self.selector(parent)} > tbody > {_step(el, tag)}"
         else:
             path = f"{self.selector(parent)} > {_step(el, tag)}"
         self._paths[el] = path
