@@ -94,3 +94,23 @@ def test_node_lists_are_capped_but_counted(scripted_server: ScriptedServer):
     image_alt = next(v for v in outcome.violations if v.rule == "image-alt")
     assert image_alt.count == 60 and len(image_alt.nodes) == 20
     assert all(len(n["html"]) <= 300 and n["selector"] for n in image_alt.nodes)
+
+
+BAD_FRAME = '<html lang="vn"><head><title>Bản đồ</title></head><body><img src="/ghim.png"></body></html>'
+
+
+def test_frames_from_another_origin_are_not_blamed_on_the_page(scripted_server: ScriptedServer):
+    """A Google-Maps-like frame is someone else's page; a frame of the site itself is the site's."""
+    with ScriptedServer() as foreign:
+        foreign.page("/map", BAD_FRAME)
+        scripted_server.page("/own-map", BAD_FRAME)
+        html = (f'<!doctype html><html lang="vi"><head><title>Liên hệ</title></head><body><main><h1>Liên hệ</h1>'
+                f'<iframe src="{foreign.base}/map" title="Bản đồ"></iframe>'
+                f'<iframe src="/own-map" title="Bản đồ của sở"></iframe></main></body></html>')
+        (outcome,) = run_with_browser(lambda b: audit(b, [task(f"{scripted_server.base}/lien-he", html)]))
+        assert foreign.hits  # the frame was loaded, as a visitor sees it...
+    nodes = [n["selector"] for v in outcome.violations for n in v.nodes]
+    # ...but only the site's own frame is judged.
+    assert nodes and all(">>>" in n for n in nodes), nodes
+    assert {v.rule for v in outcome.violations} == {"html-lang-valid", "image-alt"}
+    assert all(v.count == 1 for v in outcome.violations)

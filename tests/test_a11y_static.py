@@ -522,3 +522,10 @@ def test_selectors_through_tables_match_the_browser_dom() -> None:
                       '<tr><td><img src="x.png"></td></tr></table></body></html>', "http://x.vn/")
     image = next(h for h in hits if h.rule == "image-alt")
     assert image.selector == "#ds > tbody > tr:nth-of-type(2) > td > img"
+
+
+def test_body_classes_describing_the_layout_do_not_make_the_content_chrome() -> None:
+    """Drupal writes 'one-sidebar sidebar-first' on <body>; a PDF-only notice inside it is still content."""
+    page = ('<html lang="vi"><head><title>Thông báo</title></head><body class="html one-sidebar sidebar-first">'
+            '<div id="content"><h1>Thông báo</h1><p><a href="/files/tb-12.pdf">Tải về</a></p></div></body></html>')
+    assert "document-html-alternative" in {h.rule for h in check_html(page, "http://x.vn/node/9")}

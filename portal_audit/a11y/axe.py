@@ -34,8 +34,14 @@ VIEWPORT = {"width": 1280, "height": 900}
 # (incomplete) in full, everything else trimmed by axe itself; nodes capped before they cross the wire.
 _RUN_AXE = """async ([tags, maxNodes, maxHtml]) => {
   if (typeof axe === 'undefined') { throw new Error('axe-core was not injected (page replaced window.axe?)'); }
-  const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},
-                                     resultTypes: ['violations', 'incomplete']});
+  // Frames from another origin (maps, videos, social widgets) are someone else's page: the webmaster cannot
+  // fix them, so axe does not look inside (the static rules still check each frame's title).
+  const foreign = [...document.querySelectorAll('iframe[src], frame[src]')].filter(f => {
+    try { return new URL(f.getAttribute('src'), location.href).origin !== location.origin; }
+    catch (e) { return false; } });
+  const context = foreign.length ? {include: [document], exclude: foreign.map(f => [f])} : document;
+  const r = await axe.run(context, {runOnly: {type: 'tag', values: tags},
+                                    resultTypes: ['violations', 'incomplete']});
   const slim = list => list.map(v => ({
     id: v.id, impact: v.impact, tags: v.tags, count: v.nodes.length,
     nodes: v.nodes.slice(0, maxNodes).map(n => ({
@@ -137,7 +143,9 @@ class SiteAxe:
         request = route.request
         task = self._current
         try:
-            if request.is_navigation_request() and request.frame.parent_frame is None:
+            # Frames of another site run in their own renderer, where Playwright's frame tree is not the
+            # tab's: the tab's own navigation is recognised by its frame being the tab's main frame.
+            if request.is_navigation_request() and self.page is not None and request.frame == self.page.main_frame:
                 if task is not None and request.url.split("#", 1)[0] == task.url.split("#", 1)[0]:
                     headers = {"content-type": task.content_type or "text/html"}
                     await route.fulfill(status=200, headers=headers, body=task.html)
@@ -151,8 +159,9 @@ class SiteAxe:
             allowed = self._requests <= MAX_REQUESTS and await loop.run_in_executor(
                 None, host_allowed, request.url, self.allowance)
             await (route.continue_() if allowed else route.abort("blockedbyclient"))
-        except Exception as exc:  # the route may die with its page; nothing to record
+        except Exception as exc:  # the route may die with its page; never leave a request hanging
             log.debug("route handling failed for %s: %s", request.url, exc)
+            await _quietly(route.abort("failed"))
 
     async def audit(self, task: PageTask) -> PageOutcome:
         """Render one stored page and run axe on it; never raises except BrowserHung."""

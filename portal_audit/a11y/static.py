@@ -377,9 +377,15 @@ def _in_svg(el: etree._Element) -> bool:
 
 
 def _chrome_element(el: etree._Element) -> bool:
-    """Header, navigation, footer or sidebar: by tag, or by an id/class such as 'menu', 'top-nav', 'footer'."""
+    """Header, navigation, footer or sidebar: by tag, or by an id/class such as 'menu', 'top-nav', 'footer'.
+
+    Never <html> or <body>: CMSs describe the whole layout there (Drupal's body class "one-sidebar
+    sidebar-first"), which says nothing about where a given link sits.
+    """
     if el.tag in _CHROME_TAGS:
         return True
+    if el.tag in ("html", "body"):
+        return False
     for attr in ("id", "class"):
         value = el.get(attr)
         if value and any(_CHROME_TOKEN.match(tok) for tok in re.split(r"[\s_-]+", value.lower())):

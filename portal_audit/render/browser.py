@@ -21,8 +21,12 @@ from urllib.parse import urlsplit
 
 from portal_audit.netsafety import Allowance, address_allowed, literal_ip, scheme_allowed
 
+# Chromium's own local-network checks are turned off: which addresses a page may reach is decided by the
+# crawler's guard (guard_context, the registry's allow_private_networks), the same rule for crawl and render;
+# otherwise an allowed intranet site would render differently from how its users see it.
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage"]
+               "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
+               "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"]
 SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
