@@ -67,3 +67,15 @@ def test_menu_targets_reads_navigation_containers_only():
     <li><a href="javascript:void(0)">x</a></li></ul></div>
     <div class="content"><a href="/tin-tuc/1">Tin</a></div><nav><a href="lien-he#top">Liên hệ</a></nav></body></html>"""
     assert menu_targets(html, "http://x.vn/") == ["http://x.vn/gioi-thieu", "http://x.vn/lien-he"]
+
+
+def test_menu_targets_and_service_pages_sharing_a_template_are_capped():
+    """Ten category lists in the menu, forty procedures: a few of each teach axe all their template can."""
+    pages = [Candidate("http://x.vn/", "home", 0, "Trang chủ")]
+    pages += [Candidate(f"http://x.vn/chuyen-muc/{i}", "list", 1, f"Chuyên mục {i}") for i in range(10)]
+    pages += [Candidate(f"http://x.vn/thu-tuc/{i}", "procedure", 2, f"Thủ tục {i}") for i in range(40)]
+    menu = [f"http://x.vn/chuyen-muc/{i}" for i in range(10)]
+    chosen = choose_pages(pages, mode="sample", budget=40, per_template=2, menu=menu)
+    reasons = [c.reason for c in chosen]
+    assert reasons.count("menu") == 2 and reasons.count("service") == 2
+    assert sum(1 for c in chosen if "/chuyen-muc/" in c.url) == 3  # one template page, then two menu targets

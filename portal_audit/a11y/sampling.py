@@ -83,7 +83,12 @@ def menu_targets(home_html: str, base_url: str) -> list[str]:
 
 def choose_pages(candidates: list[Candidate], *, mode: str, budget: int, per_template: int,
                  menu: list[str] | None = None) -> list[Choice]:
-    """Pick the pages to render, most telling first, at most ``budget`` (``all`` ignores the budget)."""
+    """Pick the pages to render, most telling first, at most ``budget`` (``all`` ignores the budget).
+
+    Order: the home page; one page of every template, largest template first; contact pages; service pages
+    and main-menu targets (at most ``per_template`` of them per template); then more pages per template
+    up to ``per_template``.
+    """
     if mode == "none" or not candidates:
         return []
     ordered = sorted(candidates, key=lambda c: (c.depth, len(c.url), c.url))
@@ -91,10 +96,17 @@ def choose_pages(candidates: list[Candidate], *, mode: str, budget: int, per_tem
         return [Choice(c.url, "all") for c in ordered]
     chosen: dict[str, str] = {}
     per_fp: dict[str | None, int] = defaultdict(int)
+    extra_per_fp: dict[str | None, int] = defaultdict(int)
 
     def take(candidate: Candidate, reason: str) -> bool:
         if len(chosen) >= budget or candidate.url in chosen:
             return False
+        if reason in ("service", "menu"):
+            # Menu targets and service pages often share one template (ten category lists, forty
+            # procedures): beyond per_template of them a template teaches axe nothing new.
+            if extra_per_fp[candidate.template_fp] >= per_template:
+                return False
+            extra_per_fp[candidate.template_fp] += 1
         chosen[candidate.url] = reason
         per_fp[candidate.template_fp] += 1
         return True
