@@ -68,8 +68,17 @@ def _is_html(content_type: str | None, body: bytes) -> bool:
 
 
 def _headers_json(response: Response) -> str:
-    headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-    return dumps(headers)[:MAX_HEADER_BYTES]
+    """Headers as received, as valid JSON whatever their size: each value capped, not the JSON text.
+
+    Set-Cookie stays a list (its Expires dates contain commas, so joined cookies could not be told apart).
+    """
+    cap = MAX_HEADER_BYTES // 8
+    headers: dict[str, str | list[str]] = {}
+    for key, values in list(response.headers.items())[:64]:
+        name = key.decode("latin-1").lower()
+        texts = [v.decode("latin-1")[:cap] for v in values]
+        headers[name] = texts[:20] if name == "set-cookie" else ", ".join(texts)[:cap]
+    return dumps(headers)
 
 
 class SiteSpider(scrapy.Spider):

@@ -100,9 +100,25 @@ class Page:
         self.detected_encoding: str | None = row.get("detected_encoding")
         self.is_home = False
         self._blob = row["html_zlib"]
+        self._headers = row.get("headers")
+        self._redirects = row.get("redirects")
 
     def __repr__(self) -> str:
         return f"Page({self.final_url!r})"
+
+    @cached_property
+    def headers(self) -> dict[str, Any] | None:
+        """Response headers as received (stored JSON), for the technical checks; None when not readable
+        (the crawl caps what it stores, and a capped JSON text no longer parses)."""
+        try:
+            return json.loads(self._headers) if self._headers else None
+        except ValueError:
+            return None
+
+    @cached_property
+    def redirects(self) -> list[Any]:
+        """The redirect hops that led to this page (stored JSON), empty when it answered directly."""
+        return json.loads(self._redirects) if self._redirects else []
 
     @cached_property
     def raw(self) -> bytes:
@@ -353,7 +369,7 @@ def load_corpus(store: Store, run_id: str, site: dict[str, object]) -> SiteCorpu
     """Every stored HTML page of a site answering 200, in a stable order (so audits are deterministic)."""
     rows = store.query(
         "SELECT id, url, final_url, status, depth, title, template_fp, content_type, encoding_issue, "
-        "detected_encoding, html_zlib FROM pages WHERE run_id = ? AND site_id = ? AND status = 200 "
+        "detected_encoding, headers, redirects, html_zlib FROM pages WHERE run_id = ? AND site_id = ? AND status = 200 "
         "AND html_zlib IS NOT NULL ORDER BY depth, url", [run_id, site["id"]])
     pages = [Page(row) for row in rows]
     by_url: dict[str, Page] = {}

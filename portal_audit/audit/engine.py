@@ -18,6 +18,7 @@ from portal_audit.audit.corpus import SiteCorpus, load_corpus
 from portal_audit.audit.dates import find_dates, newest, working_days_between
 from portal_audit.audit.detectors import DETECTORS, MAX_EVIDENCE, Evidence, Found, text
 from portal_audit.audit.services import Service, find_services
+from portal_audit.audit.technical import judge_check
 from portal_audit.render.discover import render_note
 from portal_audit.store import Store, dumps
 
@@ -116,6 +117,13 @@ def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], c
     if site["status"] in ("unreachable", "pending", "crawling") or not corpus.pages:
         return Finding(item, checklist, "not_checked",
                        f"site not crawled ({site['status']}: {site.get('status_reason') or 'no pages'})", [], [])
+    if "check" in item:
+        try:
+            outcome, reason, evidence = judge_check(corpus, item, services)
+        except Exception as exc:  # one broken check must not stop the audit
+            log.exception("technical check failed on %s %s", site["id"], item["id"])
+            return Finding(item, checklist, "not_checked", f"check error: {type(exc).__name__}: {exc}", [], [])
+        return Finding(item, checklist, outcome, reason, [], evidence)
     elements = [e for e in item["elements"] if _applies(unit_type, e.get("applies_to"))]
     if not elements:
         return Finding(item, checklist, "not_applicable", f"no element applies to unit type {unit_type}", [], [])
@@ -197,7 +205,8 @@ def audit_run(store: Store, run_id: str | None = None, override: list[str] | Non
                 f = judge_item(corpus, site, item, checklist, services, dvc_urls, judge_day)
                 finding_rows.append({
                     "run_id": run_id, "site_id": site["id"], "checklist": checklist.name, "item_id": item["id"],
-                    "area": item["area"], "ref": dumps(item["ref"]), "weight": item["weight"],
+                    "area": item["area"], "ref": dumps(item["ref"]),
+                    "weight": (item.get("weight_by_unit") or {}).get(site["unit_type"], item["weight"]),
                     "in_force": int(checklist.in_force_on(crawl_day)), "outcome": f.outcome, "reason": f.reason,
                     "missing": dumps(f.missing), "evidence": dumps([e.as_dict() for e in f.evidence]),
                 })

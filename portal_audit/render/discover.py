@@ -49,6 +49,11 @@ def has_empty_navigation(html: bytes, content_type: str | None) -> bool:
     return False
 
 
+def _headers_json(headers: dict[str, str]) -> str:
+    """As the spider stores them: valid JSON whatever their size (values capped, not the text)."""
+    return dumps({k: v[:1000] for k, v in list(headers.items())[:64]})
+
+
 def _needs_render(store: Store, run_id: str, site: SiteConfig) -> bool:
     if site.render == "none":
         return False
@@ -122,7 +127,7 @@ def discover_site(store: Store, run_id: str, site: SiteConfig, browser: Any, use
                          "declared_encoding": decoded.declared, "detected_encoding": decoded.detected,
                          "encoding_issue": decoded.issue, "bytes": len(body), "depth": depth, "referrer": referrer,
                          "fetched_at": utcnow(), "title": facts.title, "lang": facts.lang,
-                         "template_fp": facts.template_fp, "headers": dumps(response.headers)[:8000],
+                         "template_fp": facts.template_fp, "headers": _headers_json(response.headers),
                          "html_zlib": compress_html(body), "via": "render"})
             stored += 1
             for link in facts.links:

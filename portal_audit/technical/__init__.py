@@ -1,0 +1,1 @@
+"""Passive technical and security checks of one host (TLS, response headers, DNS) for the technical checklist."""

@@ -1,0 +1,106 @@
+"""The technical checklist on the demo province, against the `planted.technical` facts of its answer keys.
+
+Only what the stored crawl can tell is judged so far; the checks that need the network (certificate, DNS,
+a live page load) must say not_checked, never passed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT, DemoRun, run_cli
+
+from portal_audit.audit.technical import GATHERED
+
+ANSWERS = ROOT / "portal_audit" / "demo" / "answers"
+HEADER_ITEMS = {"Content-Security-Policy": "tech.csp", "X-Content-Type-Options": "tech.x-content-type-options",
+                "X-Frame-Options": "tech.frame-protection", "Referrer-Policy": "tech.referrer-policy"}
+
+
+@pytest.fixture(scope="module")
+def findings(demo_run: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], dict[str, Any]]:
+    db = tmp_path_factory.mktemp("technical") / "audit.db"
+    shutil.copy(demo_run.db, db)
+    result = run_cli("audit", "--db", str(db), "--checklist", "technical")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db) as con:
+        con.row_factory = sqlite3.Row
+        rows = con.execute("SELECT * FROM findings WHERE checklist = 'technical'").fetchall()
+    return {(r["site_id"], r["item_id"]): dict(r) for r in rows}
+
+
+def facts(site: str) -> list[dict[str, Any]]:
+    return yaml.safe_load((ANSWERS / f"{site}.yaml").read_text(encoding="utf-8"))["planted"].get("technical") or []
+
+
+def sites_with(check: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(p.stem, f) for p in sorted(ANSWERS.glob("*.yaml")) for f in facts(p.stem) if f.get("check") == check]
+
+
+def test_version_disclosure_is_failed_with_the_header_as_evidence(findings) -> None:
+    planted = sites_with("version_disclosure")
+    assert len(planted) >= 5
+    for site, fact in planted:
+        finding = findings[(site, "tech.version-disclosure")]
+        assert finding["outcome"] == "failed", (site, finding["reason"])
+        name = fact["header"].split(":", 1)[0]
+        assert name.lower() in finding["evidence"].lower(), (site, name, finding["evidence"])
+
+
+def test_security_headers_present_pass_and_missing_fail(findings) -> None:
+    checked = 0
+    for site, fact in sites_with("security_headers"):
+        for header in fact.get("present") or []:
+            if header in HEADER_ITEMS:
+                assert findings[(site, HEADER_ITEMS[header])]["outcome"] == "passed", (site, header)
+                checked += 1
+        for header in fact.get("missing") or []:
+            if header in HEADER_ITEMS:
+                assert findings[(site, HEADER_ITEMS[header])]["outcome"] == "failed", (site, header)
+                checked += 1
+    assert checked >= 15
+
+
+def test_https_viewport_and_sitemap_follow_the_keys(findings) -> None:
+    for site, fact in sites_with("https"):
+        assert findings[(site, "tech.https")]["outcome"] == ("passed" if fact["value"] else "failed")
+    for site, fact in sites_with("viewport_meta"):
+        assert findings[(site, "tech.mobile-viewport")]["outcome"] == ("passed" if fact["value"] else "failed"), site
+    for site, fact in sites_with("sitemap_xml"):
+        assert findings[(site, "tech.sitemap-xml")]["outcome"] == ("passed" if fact["status"] == 200 else "failed")
+    # Level 3-4 procedures over plain http: the heaviest technical failure of an online-service portal.
+    service = findings[("dich-vu-cong", "tech.service-https")]
+    assert service["outcome"] == "failed" and service["weight"] > findings[("cong-tinh", "tech.https")]["weight"]
+
+
+def test_what_needs_the_network_is_not_checked_and_the_dead_site_is_never_judged(findings) -> None:
+    for (site, item), finding in findings.items():
+        if site == "ubnd-huyen-cu":
+            assert finding["outcome"] == "not_checked", item
+    gathered = [f for f in findings.values() if f["site_id"] != "ubnd-huyen-cu" and f["item_id"] in {
+        "tech.http-to-https", "tech.tls-certificate", "tech.tls-version", "tech.speed", "tech.mobile-layout",
+        "tech.ipv6", "tech.dnssec"}]
+    assert len(GATHERED) == 7 and gathered
+    assert all(f["outcome"] == "not_checked" and "network" in f["reason"] for f in gathered)
+
+
+def test_broken_internal_links_are_grouped_by_the_template_linking_to_them(findings) -> None:
+    finding = findings[("xa-dong-son", "tech.broken-internal-links")]
+    assert finding["outcome"] == "failed"
+    evidence = json.loads(finding["evidence"])
+    assert evidence and all("linked from" in e["snippet"] for e in evidence)
+
+
+def test_export_carries_technical_checks(demo_run: DemoRun, tmp_path: Path) -> None:
+    db = tmp_path / "audit.db"
+    shutil.copy(demo_run.db, db)
+    assert run_cli("audit", "--db", str(db), "--checklist", "technical").returncode == 0
+    document = json.loads(run_cli("export", "--db", str(db)).stdout)
+    areas = {c["area"] for s in document["sites"] for c in s["checks"]}
+    assert areas == {"technical"}
