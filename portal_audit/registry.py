@@ -79,6 +79,7 @@ class CrawlOverrides(BaseModel):
     render_budget: Annotated[int, Field(ge=1, le=100_000)] | None = None
     render_per_template: Annotated[int, Field(ge=1, le=100)] | None = None
     axe_best_practice: bool | None = None
+    tls_ca_file: str | None = None
     allow_private_networks: Any = None
     check_external_links: bool | None = None
     max_external_checks: Annotated[int, Field(ge=0)] | None = None
@@ -176,6 +177,7 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
     "render_budget": 40,
     "render_per_template": 2,
     "axe_best_practice": False,
+    "tls_ca_file": None,
     "allow_private_networks": False,
     "check_external_links": True,
     "max_external_checks": 300,
@@ -210,6 +212,7 @@ class SiteConfig:
     render_budget: int
     render_per_template: int
     axe_best_practice: bool
+    tls_ca_file: str | None
     allow_private_networks: bool | tuple[IPNetwork, ...]
     check_external_links: bool
     max_external_checks: int
@@ -397,7 +400,7 @@ def _resolve(model: RegistryModel, source: str, line_of: LineOf) -> Registry:
             autothrottle=merged["autothrottle"], concurrency=merged["concurrency"], timeout=merged["timeout"],
             retries=merged["retries"], max_page_bytes=merged["max_page_bytes"], render=merged["render"],
             render_budget=merged["render_budget"], render_per_template=merged["render_per_template"],
-            axe_best_practice=merged["axe_best_practice"],
+            axe_best_practice=merged["axe_best_practice"], tls_ca_file=merged["tls_ca_file"],
             allow_private_networks=nets if isinstance(nets, bool) else tuple(nets),
             check_external_links=merged["check_external_links"],
             max_external_checks=merged["max_external_checks"], max_documents=merged["max_documents"],

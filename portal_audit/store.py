@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -188,6 +188,16 @@ CREATE TABLE IF NOT EXISTS services (
     evidence TEXT,
     PRIMARY KEY (run_id, site_id, url)
 );
+-- Network facts of each crawled site for the technical checks (technical/gather.py): part of the crawl, frozen.
+CREATE TABLE IF NOT EXISTS host_facts (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('tls', 'http_redirect', 'dns')),
+    host TEXT,
+    data TEXT NOT NULL,
+    at TEXT,
+    PRIMARY KEY (run_id, site_id, kind)
+);
 -- Accessibility (stage 2b, `portal-audit render`): static rules on every stored page, axe-core on a sample.
 -- Recomputable from the frozen crawl (the main document is served from `pages`), so not frozen either.
 CREATE TABLE IF NOT EXISTS a11y_runs (
@@ -241,10 +251,11 @@ CREATE INDEX IF NOT EXISTS a11y_results_site_rule ON a11y_results (run_id, site_
 
 # Each version only adds tables (CREATE ... IF NOT EXISTS), so migrating is re-running SCHEMA.
 MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services, render discovery",
-                   3: "accessibility: static and axe-core results, renders"}
+                   3: "accessibility: static and axe-core results, renders",
+                   4: "host facts (TLS, http→https, DNS) for the technical checks"}
 
 # Tables whose rows belong to a run and so freeze with it.
-RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors")
+RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors", "host_facts")
 
 ERROR_KINDS = (
     "dns", "timeout", "connection", "tls", "http", "too_large", "robots", "redirect_loop", "redirect_limit",

@@ -10,9 +10,11 @@ item ``not_checked`` with the reason, never passed.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from portal_audit.audit.corpus import Page, SiteCorpus, css_path
@@ -286,6 +288,93 @@ def check_search_function(corpus: SiteCorpus, item: dict[str, Any], services: li
     return "failed", "no search form found", []
 
 
+# --- facts gathered from the network at crawl time (technical/gather.py, table host_facts) ---------------------
+
+def _fact(corpus: SiteCorpus, kind: str) -> dict[str, Any] | None:
+    row = next(iter(corpus.store.query("SELECT data FROM host_facts WHERE run_id = ? AND site_id = ? AND kind = ?",
+                                       [corpus.run_id, corpus.site["id"], kind])), None)
+    return json.loads(row["data"]) if row else None
+
+
+def _no_fact(kind: str) -> Verdict:
+    return "not_checked", f"no {kind} facts were gathered for this run (crawled by an older portal-audit?)", []
+
+
+def _where(fact: dict[str, Any]) -> str:
+    return f"https://{fact.get('host')}:{fact.get('port')}/"
+
+
+def check_tls_certificate(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
+    from portal_audit.technical.tls import TlsReport, expiry_outcome
+
+    fact = _fact(corpus, "tls")
+    if fact is None:
+        return _no_fact("TLS")
+    if not fact.get("ok"):
+        error = fact.get("error") or "handshake failed"
+        if error.startswith("blocked_private"):
+            return "not_checked", f"TLS not checked: {error}", []
+        return "failed", f"no working HTTPS: {error}", [_ev(_where(fact), None, error)]
+    problems = []
+    if fact.get("verify_error"):
+        problems.append(fact["verify_error"])
+    dates = {k: datetime.fromisoformat(fact[k]) if fact.get(k) else None
+             for k in ("not_before", "not_after", "checked_at")}
+    report = TlsReport(**{**fact, **dates, "san": tuple(fact.get("san") or ())})
+    expiry, why = expiry_outcome(report, int(item["check"].get("warn_days", 30)))
+    if expiry == "failed" and why not in " ".join(problems):
+        problems.append(why)
+    evidence = [_ev(_where(fact), None, f"{fact.get('subject')} issued by {fact.get('issuer')}; {why}")]
+    if problems:
+        return "failed", "; ".join(problems), evidence
+    return "passed", why, evidence
+
+
+def check_tls_version(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
+    fact = _fact(corpus, "tls")
+    if fact is None:
+        return _no_fact("TLS")
+    protocol = fact.get("protocol")
+    if not protocol:
+        return "not_applicable", f"no TLS connection ({fact.get('error')}): see the certificate item", []
+    order = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+    wanted = item["check"].get("min_protocol", "TLSv1.2")
+    rank = order.index(protocol) if protocol in order else len(order)
+    outcome = "passed" if rank >= order.index(wanted) else "failed"
+    return outcome, None if outcome == "passed" else f"negotiated {protocol}, below {wanted}", \
+        [_ev(_where(fact), None, f"negotiated {protocol}")]
+
+
+def check_http_to_https(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
+    fact = _fact(corpus, "http_redirect")
+    if fact is None:
+        return _no_fact("HTTP")
+    url = fact.get("url") or ""
+    if fact.get("error"):
+        if str(fact["error"]).startswith("blocked_private"):
+            return "not_checked", f"not checked: {fact['error']}", []
+        return "not_applicable", f"plain http:// does not answer ({fact['error']})", [_ev(url, None, fact["error"])]
+    if fact.get("to_https"):
+        return "passed", None, [_ev(url, None, f"HTTP {fact.get('status')} → {fact.get('location')}")]
+    target = f" → {fact.get('location')}" if fact.get("location") else ""
+    return "failed", "http:// is served without sending visitors to https://", \
+        [_ev(url, None, f"HTTP {fact.get('status')}{target}")]
+
+
+def _dns_check(field: str) -> Callable[[SiteCorpus, dict[str, Any], list[Service]], Verdict]:
+    def check(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
+        fact = _fact(corpus, "dns")
+        if fact is None:
+            return _no_fact("DNS")
+        outcome = fact.get(field) or "not_checked"
+        reason = fact.get(f"{field}_reason") or (fact.get("reason") if outcome != "passed" else None)
+        evidence = [_ev(f"dns:{fact.get('host')}", None, ", ".join(fact.get("aaaa") or []) or None)] \
+            if field == "ipv6" and fact.get("aaaa") else []
+        return outcome, reason, evidence
+
+    return check
+
+
 CHECKS: dict[str, Callable[[SiteCorpus, dict[str, Any], list[Service]], Verdict]] = {
     "https": check_https,
     "service_https": check_service_https,
@@ -307,16 +396,21 @@ CHECKS: dict[str, Callable[[SiteCorpus, dict[str, Any], list[Service]], Verdict]
     "sitemap_page": check_sitemap_page,
     "sitemap_xml": check_sitemap_xml,
     "search_function": check_search_function,
+    "http_to_https": check_http_to_https,
+    "tls_certificate": check_tls_certificate,
+    "tls_version": check_tls_version,
+    "ipv6": _dns_check("ipv6"),
+    "dnssec": _dns_check("dnssec"),
 }
-# Checks whose facts come from the network (a TLS handshake, DNS, a live page load): not gathered yet, so
-# their items are not_checked with this reason rather than guessed from the stored pages.
-GATHERED = ("http_to_https", "tls_certificate", "tls_version", "speed", "mobile_layout", "ipv6", "dnssec")
+# Checks whose facts come from a live page load in the browser: not gathered yet, so their items are
+# not_checked with this reason rather than guessed from the stored pages.
+GATHERED = ("speed", "mobile_layout")
 
 
 def judge_check(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
     kind = item["check"]["type"]
     check = CHECKS.get(kind)
     if check is None:
-        return "not_checked", f"{kind}: needs facts from the network (TLS, DNS or a live page load) that this " \
-                              "version of portal-audit does not gather yet", []
+        return "not_checked", f"{kind}: needs a live page load in the browser (network timing, phone-width " \
+                              "layout), which this version of portal-audit does not measure yet", []
     return check(corpus, item, services)

@@ -154,6 +154,20 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
             if result.pages:
                 store.update_site(run_id, result.site_id,
                                   **site_status(store, run_id, result.site_id, "finished"))
+    if not process.interrupted:
+        _gather_host_facts(store, run_id, registry)
     status = "interrupted" if process.interrupted else "finished"
     store.finish_run(run_id, status, note="interrupted by a signal" if process.interrupted else None)
     return CrawlOutcome(run_id=run_id, status=status, sites=store.sites(run_id))
+
+
+def _gather_host_facts(store: Store, run_id: str, registry: Registry) -> None:
+    """TLS, http→https and DNS facts per crawled site (technical/gather.py), frozen with the run."""
+    from portal_audit.technical.gather import gather, rows
+
+    crawled = {s["id"] for s in store.sites(run_id) if s["status"] in ("ok", "partial")}
+    for site in (s for s in registry.sites if s.id in crawled):
+        facts = gather(site.url, allowance=site.allow_private_networks, timeout=min(site.timeout, 15),
+                       user_agent=registry.user_agent, extra_ca_file=site.tls_ca_file)
+        with store.db.atomic():
+            store.db["host_facts"].upsert_all(rows(run_id, site.id, site.url, facts), pk=("run_id", "site_id", "kind"))
