@@ -246,13 +246,29 @@ CREATE TABLE IF NOT EXISTS a11y_results (
     node_count INTEGER NOT NULL,
     nodes TEXT
 );
+-- Live page loads of the render stage for the speed and phone-layout checks (technical/speed.py).
+CREATE TABLE IF NOT EXISTS page_speed (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    viewport TEXT NOT NULL CHECK (viewport IN ('desktop', 'phone')),
+    fcp_ms INTEGER,
+    lcp_ms INTEGER,
+    load_ms INTEGER,
+    ttfb_ms INTEGER,
+    bytes INTEGER,
+    requests INTEGER,
+    overflow_px INTEGER,
+    error TEXT,
+    PRIMARY KEY (run_id, site_id, url, viewport)
+);
 CREATE INDEX IF NOT EXISTS a11y_results_site_rule ON a11y_results (run_id, site_id, rule);
 """
 
 # Each version only adds tables (CREATE ... IF NOT EXISTS), so migrating is re-running SCHEMA.
 MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services, render discovery",
                    3: "accessibility: static and axe-core results, renders",
-                   4: "host facts (TLS, http→https, DNS) for the technical checks"}
+                   4: "host facts (TLS, http→https, DNS) and live page speed for the technical checks"}
 
 # Tables whose rows belong to a run and so freeze with it.
 RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors", "host_facts")

@@ -122,7 +122,9 @@ class SiteAxe:
     async def open(self) -> SiteAxe:
         self.context = await self.browser.new_context(
             user_agent=self.user_agent, accept_downloads=False, service_workers="block", viewport=VIEWPORT,
-            java_script_enabled=True, locale="vi-VN")
+            java_script_enabled=True, locale="vi-VN", ignore_https_errors=True)
+        # Certificate problems are the technical checklist's finding (host_facts); they must not stop the
+        # accessibility audit of the same pages, which the crawler fetched without verifying either.
         await self.context.add_init_script(axe_script())
         await self.context.route("**/*", self._route)
         self.context.on("page", self._on_new_page)

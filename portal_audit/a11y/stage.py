@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from portal_audit.a11y.axe import WCAG_TAGS, AxeBrowser, PageOutcome, PageTask, audit_pages
@@ -26,10 +26,12 @@ from portal_audit.netsafety import Allowance
 from portal_audit.registry import parse_networks
 from portal_audit.render.browser import BrowserUnavailable
 from portal_audit.store import Store, decompress_html, dumps, utcnow
+from portal_audit.technical.speed import Measurement, measure
 
 log = logging.getLogger("portal_audit.a11y")
 
 STATIC_MAX_NODES = 20
+SPEED_PAGES = 3  # live loads per site for the speed check: the home page and the slowest pages
 SNIPPET = 250
 
 
@@ -180,6 +182,7 @@ class A11yStage:
         choices = choose_pages(candidates, mode=settings.render, budget=settings.budget,
                                per_template=settings.per_template, menu=menu)
         outcomes: list[PageOutcome] = []
+        speed: list[Measurement] = []
         if settings.render == "none":
             summary.reason = "render: none in the registry; rendered rules (contrast, ARIA, focus) not checked"
         elif choices:
@@ -192,11 +195,26 @@ class A11yStage:
                                              user_agent=self.user_agent, page_timeout=settings.timeout,
                                              tags=settings.tags)
                 self._rendered_status(summary, outcomes)
+                speed = await self._speed(browser, site["id"], settings)
         axe_rows = [row for outcome in outcomes if outcome.status == "ok" for row in _axe_rows(
             self.run_id, site["id"], outcome)]
         summary.violations = sum(1 for r in static_rows + axe_rows if r["outcome"] == "violation")
-        self._save(site["id"], summary, static_rows + axe_rows, outcomes)
+        self._save(site["id"], summary, static_rows + axe_rows, outcomes, speed)
         return summary
+
+    async def _speed(self, browser: AxeBrowser, site_id: str, settings: SiteSettings) -> list[Measurement]:
+        """Live loads for the technical checklist: home and the two slowest pages, home again at phone width."""
+        rows = list(self.store.query(
+            "SELECT final_url, depth, elapsed_ms FROM pages WHERE run_id = ? AND site_id = ? AND status = 200 "
+            "AND html_zlib IS NOT NULL ORDER BY depth, id", [self.run_id, site_id]))
+        if not rows:
+            return []
+        home = rows[0]["final_url"]
+        slowest = [r["final_url"] for r in sorted(rows[1:], key=lambda r: -(r["elapsed_ms"] or 0))
+                   if r["final_url"] != home][:SPEED_PAGES - 1]
+        jobs = [(url, "desktop") for url in [home, *dict.fromkeys(slowest)]] + [(home, "phone")]
+        return [await measure(browser.browser, url, viewport, allowance=settings.allowance,
+                              user_agent=self.user_agent, timeout=settings.timeout) for url, viewport in jobs]
 
     def _static_pass(self, site_id: str) -> tuple[list[dict[str, Any]], list[Candidate], tuple[str, str] | None,
                                                    dict[str, str]]:
@@ -250,17 +268,20 @@ class A11yStage:
             summary.rendered_status = "checked"
 
     def _save(self, site_id: str, summary: SiteSummary, rows: list[dict[str, Any]],
-              outcomes: list[PageOutcome]) -> None:
+              outcomes: list[PageOutcome], speed: list[Measurement] | None = None) -> None:
         db = self.store.db
         at = utcnow()
         with db.atomic():
-            for table in ("a11y_results", "renders"):
+            for table in ("a11y_results", "renders", "page_speed"):
                 db.execute(f"DELETE FROM {table} WHERE run_id = ? AND site_id = ?", [self.run_id, site_id])
             db["a11y_results"].insert_all(rows, batch_size=1000)
             db["renders"].insert_all(({"run_id": self.run_id, "site_id": site_id, "url": o.task.url,
                                        "template_fp": o.task.template_fp, "reason": o.task.reason,
                                        "status": o.status, "error": o.error, "ms": o.ms, "at": at}
                                       for o in outcomes), batch_size=1000)
+            db["page_speed"].insert_all(({"run_id": self.run_id, "site_id": site_id, **asdict(m)}
+                                         for m in speed or []), pk=("run_id", "site_id", "url", "viewport"),
+                                        replace=True)
             db["a11y_sites"].upsert({
                 "run_id": self.run_id, "site_id": site_id, "static_status": summary.static_status,
                 "rendered_status": summary.rendered_status, "reason": summary.reason, "pages": summary.pages,

@@ -220,11 +220,11 @@ def check_layout_header(corpus: SiteCorpus, item: dict[str, Any], services: list
         for img in region.iter("img", "svg"):
             marker = fold(" ".join(filter(None, [img.get("src"), img.get("alt"), img.get("class"), img.get("id")])))
             if re.search(r"quoc ?huy|quochuy|logo|emblem|bieu ?trung|bieutrung", marker.replace("-", " ")):
-                emblem = emblem or img
+                emblem = img if emblem is None else emblem
         text = fold(" ".join(region.itertext()))
         alts = fold(" ".join(img.get("alt") or "" for img in region.iter("img")))
         if name and (name in text or name in alts):
-            named = named or region
+            named = region if named is None else named
     missing = [label for label, ok in (("national emblem or logo", emblem is not None),
                                        ("the agency's full name", named is not None)) if not ok]
     evidence = [_ev(home, css_path(el), None) for el in (emblem, named) if el is not None]
@@ -375,6 +375,60 @@ def _dns_check(field: str) -> Callable[[SiteCorpus, dict[str, Any], list[Service
     return check
 
 
+# --- live page loads of the render stage (technical/speed.py, table page_speed) -----------------------------
+
+def _speed_rows(corpus: SiteCorpus, viewport: str) -> list[dict[str, Any]] | None:
+    if "page_speed" not in corpus.store.db.table_names():
+        return None
+    rows = list(corpus.store.query("SELECT * FROM page_speed WHERE run_id = ? AND site_id = ? AND viewport = ?",
+                                   [corpus.run_id, corpus.site["id"], viewport]))
+    return rows or None
+
+
+_NOT_LOADED = "no live page load was measured (run `portal-audit render` with a browser; `render: none` skips it)"
+
+
+def check_speed(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
+    rows = _speed_rows(corpus, "desktop")
+    if rows is None:
+        return "not_checked", _NOT_LOADED, []
+    limits = {"fcp_ms": item["check"].get("fcp_ms", 3000), "lcp_ms": item["check"].get("lcp_ms", 4000),
+              "load_ms": item["check"].get("load_ms", 5800)}
+    slow, evidence = [], []
+    for row in sorted(rows, key=lambda r: -(r["load_ms"] or 0)):
+        if row["error"]:
+            slow.append(row)
+            evidence.append(_ev(row["url"], None, f"did not finish loading: {row['error']}"))
+            continue
+        over = [f"{k[:-3].upper()} {row[k] / 1000:.1f} s > {v / 1000:.1f} s" for k, v in limits.items()
+                if row[k] is not None and row[k] > v]
+        summary = (f"FCP {_s(row['fcp_ms'])}, LCP {_s(row['lcp_ms'])}, load {_s(row['load_ms'])}, "
+                   f"{(row['bytes'] or 0) // 1024} KB in {row['requests']} requests")
+        if over:
+            slow.append(row)
+        evidence.append(_ev(row["url"], None, ("; ".join(over) + " — " if over else "") + summary))
+    if slow:
+        return "failed", f"{len(slow)} of {len(rows)} measured page(s) slower than the 2025 limits", evidence
+    return "passed", None, evidence
+
+
+def _s(ms: int | None) -> str:
+    return "?" if ms is None else f"{ms / 1000:.1f} s"
+
+
+def check_mobile_layout(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
+    rows = _speed_rows(corpus, "phone")
+    if rows is None:
+        return "not_checked", _NOT_LOADED, []
+    row = rows[0]
+    if row["error"]:
+        return "not_checked", f"the home page did not load at phone width: {row['error']}", []
+    if (row["overflow_px"] or 0) > 2:
+        return ("failed", f"at 375 px the page is {row['overflow_px']} px wider than the screen: visitors must "
+                "scroll sideways", [_ev(row["url"], None, f"overflow {row['overflow_px']} px at 375 px width")])
+    return "passed", None, [_ev(row["url"], None, "fits a 375 px wide screen")]
+
+
 CHECKS: dict[str, Callable[[SiteCorpus, dict[str, Any], list[Service]], Verdict]] = {
     "https": check_https,
     "service_https": check_service_https,
@@ -401,16 +455,9 @@ CHECKS: dict[str, Callable[[SiteCorpus, dict[str, Any], list[Service]], Verdict]
     "tls_version": check_tls_version,
     "ipv6": _dns_check("ipv6"),
     "dnssec": _dns_check("dnssec"),
+    "speed": check_speed,
+    "mobile_layout": check_mobile_layout,
 }
-# Checks whose facts come from a live page load in the browser: not gathered yet, so their items are
-# not_checked with this reason rather than guessed from the stored pages.
-GATHERED = ("speed", "mobile_layout")
-
-
 def judge_check(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
-    kind = item["check"]["type"]
-    check = CHECKS.get(kind)
-    if check is None:
-        return "not_checked", f"{kind}: needs a live page load in the browser (network timing, phone-width " \
-                              "layout), which this version of portal-audit does not measure yet", []
+    check = CHECKS[item["check"]["type"]]
     return check(corpus, item, services)

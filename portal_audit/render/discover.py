@@ -98,7 +98,8 @@ def discover_site(store: Store, run_id: str, site: SiteConfig, browser: Any, use
         return bool(url) and scope.contains(url) and url not in known and not is_document(url) \
             and not traps.check(url) and (robots is None or robots.can_fetch(url, user_agent))
 
-    context = browser.new_context(user_agent=user_agent, java_script_enabled=True, accept_downloads=False)
+    context = browser.new_context(user_agent=user_agent, java_script_enabled=True, accept_downloads=False,
+                                  ignore_https_errors=True)
     guard_context(context, site.allow_private_networks)
     page = context.new_page()
     page.set_default_timeout(site.timeout * 1000)
