@@ -125,7 +125,8 @@ def _run_audit(db: Path, run_id: str | None, checklists: list[str] | None,
 @click.option("--run", "run_id", default=None, help="Run id (default: the newest run).")
 @click.option("--checklist", "checklists", multiple=True, metavar="NAME",
               help="Checklist name (e.g. decree-43-2011) or path; repeatable. Default: the registry's "
-                   "`checklists`, else the regime in force on the crawl date plus the Decree 43 baseline.")
+                   "`checklists`, else the regime in force on the crawl date, the technical checklist and the "
+                   "Decree 43 baseline.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Judge freshness as of this day (YYYY-MM-DD; default: the crawl's day).")
 def audit(db: Path, run_id: str | None, checklists: tuple[str, ...], as_of: datetime.datetime | None) -> None:

@@ -25,9 +25,10 @@ def test_vietnamese_date_formats() -> None:
     assert working_days_between(date(2026, 11, 20), date(2026, 11, 27)) == 5
 
 
-def test_regime_in_force_on_the_crawl_date_plus_baseline() -> None:
-    assert default_checklists(date(2026, 11, 26)) == ["decree-224-2026", "decree-43-2011"]
-    assert default_checklists(date(2024, 1, 1)) == ["decree-42-2022", "decree-43-2011"]
+def test_regime_in_force_on_the_crawl_date_plus_technical_and_baseline() -> None:
+    assert default_checklists(date(2026, 11, 26)) == ["decree-224-2026", "technical", "decree-43-2011"]
+    assert default_checklists(date(2024, 1, 1)) == ["decree-42-2022", "technical", "decree-43-2011"]
+    # Circular 32/2017 (HTTPS, layout, mobile, IPv6) came into force on 2018-06-01.
     assert default_checklists(date(2015, 1, 1)) == ["decree-43-2011"]
 
 

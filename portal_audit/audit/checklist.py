@@ -146,11 +146,12 @@ def load_checklist(name_or_path: str) -> Checklist:
 
 
 def default_checklists(crawl_day: date) -> list[str]:
-    """The regime in force on the crawl date, plus the Decree 43 baseline the province's plan refers to."""
+    """The regime in force on the crawl date, the technical checklist, and the Decree 43 baseline the
+    province's plan refers to."""
     chosen: list[str] = []
     for name in available():
         checklist = load_checklist(name)
-        if checklist.meta.get("role", "regime") == "regime" and checklist.in_force_on(crawl_day):
+        if checklist.meta.get("role", "regime") in ("regime", "technical") and checklist.in_force_on(crawl_day):
             chosen.append(name)
     if BASELINE in available() and BASELINE not in chosen:
         chosen.append(BASELINE)
