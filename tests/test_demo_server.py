@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import random
 import socket
+import ssl
 import threading
 import time
 import unicodedata
@@ -16,7 +17,7 @@ import lxml.html
 import pytest
 import yaml
 
-from portal_audit.demo.server import DEMO_DIR, HOSTS, DemoProvince
+from portal_audit.demo.server import DEMO_DIR, HOSTS, HTTPS_HOSTS, DemoProvince
 from portal_audit.demo.tools.build_assets import DOCUMENTS, LEGACY_PAGES, SRC, legacy_bytes
 from portal_audit.demo.tools.expected_crawl import as_answer, expected
 from portal_audit.demo.tools.legacy import decode_cp1258, decode_tcvn3
@@ -34,11 +35,20 @@ def demo() -> Any:
         yield province
 
 
+def connect(url: str, timeout: float = 5.0) -> http.client.HTTPConnection:
+    """A connection to the URL's host; certificates are not checked (the expired host must still serve)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout,
+                                           context=ssl._create_unverified_context())
+    return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+
+
 def request(url: str, method: str = "GET", timeout: float = 5.0, limit: int | None = None
             ) -> tuple[int, dict[str, str], bytes]:
     """One request, redirects not followed; ``limit`` stops reading a long body early."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    conn = connect(url, timeout)
     try:
         conn.request(method, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
         resp = conn.getresponse()
@@ -115,8 +125,7 @@ def test_server_errors_and_redirect_loop(demo: Any) -> None:
 def test_oversized_pages_with_and_without_length(demo: Any) -> None:
     status, headers, head = request(demo.urls["xa"] + "node/20", limit=65_536)
     assert status == 200 and headers["content-length"] == "8000000" and head.startswith(b"<!DOCTYPE html>")
-    parts = urlsplit(demo.urls["xa"])
-    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    conn = connect(demo.urls["xa"])
     try:
         conn.request("GET", "/node/21")
         resp = conn.getresponse()
@@ -244,7 +253,26 @@ def test_registry_text_lists_all_seven_sites(demo: Any) -> None:
 
 def test_write_registry(demo: Any, tmp_path: Path) -> None:
     written = demo.write_registry(tmp_path / "demo.sites.yaml")
-    assert yaml.safe_load(written.read_text("utf-8"))["province"] == "Tỉnh Trường Giang (demo)"
+    registry = yaml.safe_load(written.read_text("utf-8"))
+    assert registry["province"] == "Tỉnh Trường Giang (demo)"
+    ca_file = Path(registry["defaults"]["tls_ca_file"])
+    assert ca_file == (tmp_path / "demo-ca.pem").resolve() and ca_file.read_bytes() == demo.ca_pem
+
+
+def test_two_hosts_speak_https_with_certificates_of_the_demo_ca(demo: Any, tmp_path: Path) -> None:
+    assert {k for k, url in demo.urls.items() if url.startswith("https://")} == set(HTTPS_HOSTS)
+    assert demo.urls["dvc"].startswith("http://")  # level 3-4 services over plain http, on purpose
+    trusting = ssl.create_default_context(cadata=demo.ca_pem.decode("ascii"))
+    for key, kind in HTTPS_HOSTS.items():
+        parts = urlsplit(demo.urls[key])
+        with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+            if kind == "valid":
+                with trusting.wrap_socket(sock, server_hostname=parts.hostname) as tls:
+                    assert tls.version() in ("TLSv1.2", "TLSv1.3")
+            else:
+                with pytest.raises(ssl.SSLCertVerificationError, match="expired"):
+                    trusting.wrap_socket(sock, server_hostname=parts.hostname)
+        assert request(demo.urls[key])[0] in (200, 302), key  # a client that does not verify is served
 
 
 @pytest.mark.parametrize("site_id", SITE_IDS)

@@ -1,16 +1,19 @@
 """The technical checklist on the demo province, against the `planted.technical` facts of its answer keys.
 
-Only what the stored crawl can tell is judged so far; the checks that need the network (certificate, DNS,
-a live page load) must say not_checked, never passed.
+Two demo hosts speak HTTPS with certificates of a test CA made at start-up (one valid, one expired), which the
+demo registry trusts through tls_ca_file; the others are plain HTTP. DNS cannot be asked about 127.0.0.1, so
+those checks must say not_checked, never passed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -79,17 +82,25 @@ def test_https_viewport_and_sitemap_follow_the_keys(findings) -> None:
     assert service["outcome"] == "failed" and service["weight"] > findings[("cong-tinh", "tech.https")]["weight"]
 
 
+def https_value(site: str) -> bool:
+    return any(f.get("value") for f in facts(site) if f.get("check") == "https")
+
+
 def test_network_facts_gathered_at_crawl_time_are_judged_and_the_dead_site_is_never_judged(findings) -> None:
     for (site, item), finding in findings.items():
         if site == "ubnd-huyen-cu":
             assert finding["outcome"] == "not_checked", item
     live = [s for s in {site for site, _ in findings} if s != "ubnd-huyen-cu"]
-    for site in live:
-        # The demo serves plain HTTP on 127.0.0.1: no TLS on 443, no redirect to https, no DNS to ask.
+    plain = [s for s in live if not https_value(s)]
+    assert plain and len(plain) < len(live)
+    for site in plain:
+        # Plain HTTP on 127.0.0.1: no TLS on 443, no redirect to https.
         tls = findings[(site, "tech.tls-certificate")]
         assert tls["outcome"] == "failed" and "no working HTTPS" in tls["reason"], tls
         assert findings[(site, "tech.tls-version")]["outcome"] == "not_applicable"
         assert findings[(site, "tech.http-to-https")]["outcome"] == "failed"
+    for site in live:
+        # No DNS to ask for a literal address.
         for item in ("tech.ipv6", "tech.dnssec"):
             assert findings[(site, item)]["outcome"] == "not_checked" and findings[(site, item)]["reason"], item
     # Speed and phone width come from live loads in the render stage (loopback: fast).
@@ -97,6 +108,46 @@ def test_network_facts_gathered_at_crawl_time_are_judged_and_the_dead_site_is_ne
         speed = findings[(site, "tech.speed")]
         assert speed["outcome"] == "passed" and "FCP" in speed["evidence"], speed
         assert findings[(site, "tech.mobile-layout")]["outcome"] in ("passed", "failed")
+
+
+def test_https_sites_are_judged_on_their_certificates(findings) -> None:
+    planted = sites_with("tls_certificate")
+    assert {f.get("valid", False) for _, f in planted} == {True, False}  # one valid, one expired at least
+    for site, fact in planted:
+        assert https_value(site), site
+        assert findings[(site, "tech.https")]["outcome"] == "passed", site
+        tls = findings[(site, "tech.tls-certificate")]
+        if fact.get("valid"):
+            assert tls["outcome"] == "passed", (site, tls["reason"])
+            assert findings[(site, "tech.tls-version")]["outcome"] == "passed", site
+        if fact.get("expired"):
+            assert tls["outcome"] == "failed" and "expired" in tls["reason"], (site, tls["reason"])
+
+
+def test_the_crawl_does_not_verify_certificates(demo_run: DemoRun) -> None:
+    # The expired certificate is a finding, not a reason to stop crawling: the pages are there.
+    with sqlite3.connect(demo_run.db) as con:
+        counts = dict(con.execute("SELECT site_id, COUNT(*) FROM pages GROUP BY site_id").fetchall())
+    for site, _ in sites_with("tls_certificate"):
+        key = yaml.safe_load((ANSWERS / f"{site}.yaml").read_text(encoding="utf-8"))
+        assert counts.get(site, 0) >= key["crawl"]["pages_ok"], site
+
+
+def test_mixed_content_is_failed_on_the_planted_page(demo_run: DemoRun, findings) -> None:
+    planted = sites_with("mixed_content")
+    assert planted
+    registry = yaml.safe_load((demo_run.out / "demo.sites.yaml").read_text(encoding="utf-8"))
+    bases = {"portal": next(s["url"] for s in registry["sites"] if s["id"] == "cong-tinh").rstrip("/")}
+    for site, fact in planted:
+        finding = findings[(site, "tech.mixed-content")]
+        assert finding["outcome"] == "failed", (site, finding["reason"])
+        resource = re.sub(r"\{\{host:(\w+)\}\}", lambda m: bases[m.group(1)], fact["resource"])
+        assert resource.startswith("http://")
+        evidence = json.loads(finding["evidence"])
+        hits = [e for e in evidence if resource in e["snippet"]]
+        assert hits and all(urlsplit(e["url"]).path == fact["url"] for e in hits), evidence
+    for site in {s for s, _ in findings if s != "ubnd-huyen-cu"} - {s for s, _ in planted}:
+        assert findings[(site, "tech.mixed-content")]["outcome"] in ("passed", "not_applicable"), site
 
 
 def test_every_check_type_of_the_schema_has_a_judge() -> None:

@@ -6,6 +6,11 @@ are declared in that table and implemented once, generically, here, so the answe
 point at data rather than at code. The HTTP side is the standard library's ``http.server`` only, so the crawler
 (Twisted) is never tested against its own stack; PyYAML, a project dependency, reads the route tables.
 
+Two hosts speak HTTPS (``HTTPS_HOSTS``): a test certificate authority made with ``trustme`` at start-up, in
+memory, signs a valid certificate for 127.0.0.1 (``sotaichinh``) and an expired one (``xa``). The registry
+written by ``write_registry`` trusts that CA through ``tls_ca_file`` (its PEM is written next to it), so the
+technical checks judge the certificates as they would a real site's; nothing of it is ever committed.
+
 Pages may be *fragments* (first line ``<title>…</title>``, then the body) that the server wraps in the host's
 layout, as a CMS would; files starting with ``<!DOCTYPE`` or ``<html`` are served as they are. Links to other
 hosts are written ``{{host:KEY}}/path`` and replaced at serve time, on bytes, so legacy-encoded pages stay
@@ -15,8 +20,10 @@ byte-exact.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Iterator
@@ -31,6 +38,10 @@ import yaml
 
 HOSTS: tuple[str, ...] = ("portal", "soyte", "sotaichinh", "xa", "dvc")
 CLOSED_HOST = "huyencu"  # the old district site: a reserved port that refuses connections
+# Hosts served over HTTPS, and the certificate each gets from the demo CA; the others speak plain HTTP.
+HTTPS_HOSTS: dict[str, str] = {"sotaichinh": "valid", "xa": "expired"}
+CA_FILE_NAME = "demo-ca.pem"
+TLS_TIMEOUT = 30.0  # seconds a TLS connection may stay idle (handshake included) before the server drops it
 DEMO_DIR = Path(__file__).resolve().parent
 HOSTS_DIR = DEMO_DIR / "hosts"
 REGISTRY_TEMPLATE = DEMO_DIR / "province.sites.yaml"
@@ -330,6 +341,26 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _Handler, bind_and_activate=True)
         self.site: HostSite | None = None
         self.stopping = threading.Event()
+        self.tls: ssl.SSLContext | None = None  # set: every connection is TLS (handshake in its own thread)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(TLS_TIMEOUT)
+        try:
+            conn = self.tls.wrap_socket(request, server_side=True)
+        except OSError:  # a client that gives up on the certificate (a verifying one, on the expired host)
+            return
+        try:
+            super().finish_request(conn, client_address)
+        finally:
+            try:
+                conn.setblocking(False)
+                conn.unwrap()  # send close_notify: close-delimited bodies end cleanly; never wait for the peer's
+            except (OSError, ValueError):
+                pass
+            conn.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that hang up (the crawler cancelling an oversized body) are normal here, not errors."""
@@ -398,10 +429,13 @@ class DemoProvince:
     """The five demo hosts on 127.0.0.1 plus one reserved, closed port (the dead district site).
 
     ``base_port=0`` picks free ports; ``base_port=N`` gives host i the port N+i and the closed site N+5.
+    The hosts of ``HTTPS_HOSTS`` speak TLS with certificates of a test CA made at ``start()``; ``ca_pem`` is
+    that CA's certificate (PEM bytes), which ``write_registry`` writes next to the registry.
     """
 
     def __init__(self, base_port: int = 0):
         self.base_port = base_port
+        self.ca_pem: bytes = b""
         self.urls: dict[str, str] = {}
         self.closed_url: str = ""
         self.servers: dict[str, _Server] = {}
@@ -410,7 +444,7 @@ class DemoProvince:
 
     @property
     def bases(self) -> dict[str, str]:
-        """Placeholder values: ``{{host:KEY}}`` becomes ``http://127.0.0.1:PORT`` (no trailing slash)."""
+        """Placeholder values: ``{{host:KEY}}`` becomes ``http(s)://127.0.0.1:PORT`` (no trailing slash)."""
         bases = {key: url.rstrip("/") for key, url in self.urls.items()}
         if self.closed_url:
             bases[CLOSED_HOST] = self.closed_url.rstrip("/")
@@ -420,10 +454,13 @@ class DemoProvince:
         if self.servers:
             return self
         try:
+            contexts = self._tls_contexts()
             for i, key in enumerate(HOSTS):
                 server = _Server(self.base_port + i if self.base_port else 0)
                 self.servers[key] = server
-                self.urls[key] = f"http://127.0.0.1:{server.server_address[1]}/"
+                server.tls = contexts.get(key)
+                scheme = "https" if server.tls else "http"
+                self.urls[key] = f"{scheme}://127.0.0.1:{server.server_address[1]}/"
             self._closed_socket = self._reserve_closed_port()
             self.closed_url = f"http://127.0.0.1:{self._closed_socket.getsockname()[1]}/"
             for key, server in self.servers.items():
@@ -437,6 +474,27 @@ class DemoProvince:
             thread.start()
             self.threads.append(thread)
         return self
+
+    def _tls_contexts(self) -> dict[str, ssl.SSLContext]:
+        """A fresh test CA (never stored) and one server context per HTTPS host, with a valid or expired leaf."""
+        import trustme
+
+        ca = trustme.CA(organization_name="Trường Giang demo CA (test only)")
+        self.ca_pem = ca.cert_pem.bytes()
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        validity = {
+            "valid": (now - dt.timedelta(days=30), now + dt.timedelta(days=365)),
+            "expired": (now - dt.timedelta(days=400), now - dt.timedelta(days=35)),
+        }
+        contexts = {}
+        for key, kind in HTTPS_HOSTS.items():
+            not_before, not_after = validity[kind]
+            leaf = ca.issue_cert("127.0.0.1", organization_name=f"demo host {key}", not_before=not_before,
+                                 not_after=not_after)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            leaf.configure_cert(context)
+            contexts[key] = context
+        return contexts
 
     def _reserve_closed_port(self) -> socket.socket:
         """A bound socket that never listens: connections are refused and no other program can take the port."""
@@ -462,16 +520,26 @@ class DemoProvince:
             self._closed_socket.close()
         self.servers, self.threads, self._closed_socket = {}, [], None
 
-    def registry_text(self) -> str:
-        """The demo registry with every ``{{host:KEY}}`` replaced by the live base URL."""
+    def registry_text(self, ca_file: str | Path | None = None) -> str:
+        """The demo registry with every ``{{host:KEY}}`` replaced by the live base URL.
+
+        ``ca_file``: set the default ``tls_ca_file`` to it (the demo CA's PEM, written by ``write_registry``).
+        """
         if not self.urls:
             raise RuntimeError("start() the demo first: the registry needs the live ports")
         bases = self.bases
-        return _TEXT_PLACEHOLDER.sub(lambda m: bases[m.group(1)], REGISTRY_TEMPLATE.read_text("utf-8"))
+        text = _TEXT_PLACEHOLDER.sub(lambda m: bases[m.group(1)], REGISTRY_TEMPLATE.read_text("utf-8"))
+        if ca_file is not None:
+            line = f"  tls_ca_file: {json.dumps(str(ca_file))}   # the demo's test CA, made at start-up\n"
+            text = re.sub(r"^defaults:[^\n]*\n", lambda m: m.group(0) + line, text, count=1, flags=re.M)
+        return text
 
     def write_registry(self, path: str | Path) -> Path:
+        """Write the registry, and the demo CA's certificate next to it (``demo-ca.pem``) as its ``tls_ca_file``."""
         target = Path(path)
-        target.write_text(self.registry_text(), encoding="utf-8")
+        ca_file = target.resolve().parent / CA_FILE_NAME
+        ca_file.write_bytes(self.ca_pem)
+        target.write_text(self.registry_text(ca_file), encoding="utf-8")
         return target
 
     def __enter__(self) -> Self:
