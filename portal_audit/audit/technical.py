@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from portal_audit.audit.corpus import Page, SiteCorpus, css_path
 from portal_audit.audit.detectors import MAX_EVIDENCE, Evidence, search_form
@@ -173,12 +174,29 @@ def check_broken_documents(corpus: SiteCorpus, item: dict[str, Any], services: l
 
 
 def check_redirect_chains(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
+    """Every stored request with its hops, not only the pages: a chain ending on a page crawled directly
+    too is stored on the redirecting URL's row."""
     limit = int(item["check"].get("max_hops", 3))
-    long_chains = [(p, hops) for p in corpus.pages if (hops := p.redirects) and len(hops) > limit]
+    long_chains = []
+    for row in corpus.store.query("SELECT final_url, redirects FROM pages WHERE run_id = ? AND site_id = ? AND "
+                                  "redirects IS NOT NULL ORDER BY id", [corpus.run_id, corpus.site["id"]]):
+        try:
+            hops = json.loads(row["redirects"])
+        except ValueError:
+            continue
+        if isinstance(hops, list) and len(hops) > limit:
+            urls = [h.get("url", "") if isinstance(h, dict) else str(h) for h in hops]
+            long_chains.append((row["final_url"], [*urls, row["final_url"]]))
     if not long_chains:
         return "passed", None, []
-    return ("failed", f"{len(long_chains)} page(s) reached through more than {limit} redirects",
-            [_ev(p, None, " → ".join(str(h) for h in hops)[:200]) for p, hops in long_chains[:MAX_EVIDENCE]])
+    return ("failed", f"{len(long_chains)} link(s) reach their page through more than {limit} redirects",
+            [_ev(final, None, " → ".join(_short_url(u) for u in chain)) for final, chain in long_chains[:MAX_EVIDENCE]])
+
+
+def _short_url(url: str) -> str:
+    """path?query of a URL: a chain of five absolute URLs would not fit in a snippet."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "") if parts.netloc else url
 
 
 # --- layout (Circular 32/2017 Art. 16-17) --------------------------------------------------------------------
@@ -211,6 +229,9 @@ def _region(home: Page, names: tuple[str, ...], tags: tuple[str, ...]) -> list[A
 _SITE_PREFIX = re.compile(r"^(cong|trang) (thong tin )?(dien tu|dich vu cong)( cua)? |\(cu\)|\bcu\s*$")
 
 
+_LOCALITY = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran|dac khu) ")
+
+
 def _agency_words(text: str) -> str:
     """Folded, with the long and short forms of a committee's name made one ("Ủy ban nhân dân" = "UBND")."""
     return " ".join(fold(text).replace("uy ban nhan dan", "ubnd").split())
@@ -219,8 +240,9 @@ def _agency_words(text: str) -> str:
 def agency_name(site_name: str) -> str:
     """The agency behind a site, from the site's registered name: "Trang thông tin điện tử Sở Y tế tỉnh X"
     → "so y te tinh x" (folded). The law asks the header for the agency's full name, not the site's."""
-    name = _agency_words(site_name)
-    return " ".join(_SITE_PREFIX.sub(" ", name).split())
+    name = " ".join(_SITE_PREFIX.sub(" ", _agency_words(site_name)).split())
+    # A province's or commune's portal ("Cổng thông tin điện tử tỉnh X") belongs to its People's Committee.
+    return f"ubnd {name}" if _LOCALITY.match(name) else name
 
 
 def check_layout_header(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
