@@ -287,8 +287,3 @@ class A11yStage:
                 "rendered_status": summary.rendered_status, "reason": summary.reason, "pages": summary.pages,
                 "templates": summary.templates, "pages_rendered": summary.pages_rendered,
                 "templates_rendered": summary.templates_rendered}, pk=("run_id", "site_id"))
-
-
-def run_stage(store: Store, run_id: str, *, use_browser: bool = True,
-              on_site: Callable[[SiteSummary], None] | None = None) -> list[SiteSummary]:
-    return A11yStage(store, run_id, use_browser=use_browser, on_site=on_site).run()
