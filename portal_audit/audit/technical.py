@@ -354,6 +354,10 @@ def check_tls_certificate(corpus: SiteCorpus, item: dict[str, Any], services: li
         error = fact.get("error") or "handshake failed"
         if error.startswith("blocked_private"):
             return "not_checked", f"TLS not checked: {error}", []
+        home = _home(corpus)
+        if home is not None and not _is_https(home.final_url) and error.startswith(("connection", "timeout")):
+            # Nothing listens for HTTPS: that is the HTTPS item's failure, not a certificate to judge.
+            return "not_applicable", f"no HTTPS on this host ({error}): see the HTTPS item", []
         return "failed", f"no working HTTPS: {error}", [_ev(_where(fact), None, error)]
     problems = []
     if fact.get("verify_error"):
