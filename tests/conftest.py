@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,3 +113,31 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     result = run_cli("demo", "--out", str(out), "--quiet", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     return DemoRun(out, result.stdout)
+
+
+def unavailable(reason: str) -> None:
+    """A prerequisite CI always provides (a browser, ../shared/act) is missing: fail under CI, where it means
+    the set-up is broken, and skip with the reason on a developer's machine. Never a silent pass."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must have this: {reason}")
+    pytest.skip(reason)
+
+
+def with_axe_browser(use: Any) -> Any:
+    """Run ``await use(axe_browser)`` with a started AxeBrowser (portal_audit.a11y.axe), stopped afterwards."""
+    import asyncio
+
+    from portal_audit.a11y.axe import AxeBrowser
+    from portal_audit.render.browser import BrowserUnavailable
+
+    async def main() -> Any:
+        try:
+            browser = await AxeBrowser().start()
+        except BrowserUnavailable as exc:
+            unavailable(f"no browser on this machine: {exc}")
+        try:
+            return await use(browser)
+        finally:
+            await browser.stop()
+
+    return asyncio.run(main())

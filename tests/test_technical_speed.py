@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 from typing import Any
 
-import pytest
-from conftest import ScriptedServer
+from conftest import ScriptedServer, with_axe_browser
 
-from portal_audit.a11y.axe import AxeBrowser
-from portal_audit.render.browser import BrowserUnavailable
 from portal_audit.technical.speed import Measurement, measure
 
 WIDE = ('<html lang="vi"><head><title>Rộng</title><meta name="viewport" content="width=device-width, '
         'initial-scale=1"></head><body><h1>Bảng</h1><table style="width:900px"><tr><td>ô</td></tr></table>'
         '</body></html>')
 FIT = WIDE.replace('style="width:900px"', 'style="width:100%"')
-
-
-def run(coro: Any) -> Any:
-    async def main() -> Any:
-        try:
-            browser = await AxeBrowser().start()
-        except BrowserUnavailable as exc:
-            if os.environ.get("CI"):
-                pytest.fail(f"CI must have a browser: {exc}")
-            pytest.skip(f"no browser on this machine: {exc}")
-        try:
-            return await coro(browser.browser)
-        finally:
-            await browser.stop()
-
-    return asyncio.run(main())
 
 
 def test_phone_width_overflow_and_timings(scripted_server: ScriptedServer) -> None:
@@ -45,7 +24,7 @@ def test_phone_width_overflow_and_timings(scripted_server: ScriptedServer) -> No
                               timeout=5) for path, viewport in (("/rong", "phone"), ("/vua", "phone"),
                                                                 ("/cham", "desktop"))]
 
-    wide, fit, slow = run(go)
+    wide, fit, slow = with_axe_browser(lambda b: go(b.browser))
     assert wide.error is None and wide.overflow_px >= 500
     assert fit.overflow_px == 0
     assert slow.error is None and slow.ttfb_ms >= 1000 and slow.fcp_ms >= slow.ttfb_ms and slow.requests >= 1
@@ -53,6 +32,6 @@ def test_phone_width_overflow_and_timings(scripted_server: ScriptedServer) -> No
 
 def test_a_page_that_never_answers_is_an_error_not_a_hang(scripted_server: ScriptedServer) -> None:
     scripted_server.page("/treo", FIT, delay=4)
-    (result,) = run(lambda b: asyncio.gather(measure(b, scripted_server.base + "/treo", "desktop", allowance=True,
-                                                     user_agent="t", timeout=1)))
+    result = with_axe_browser(lambda b: measure(b.browser, scripted_server.base + "/treo", "desktop",
+                                                allowance=True, user_agent="t", timeout=1))
     assert result.error and "Timeout" in result.error
