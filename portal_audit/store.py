@@ -439,6 +439,21 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+MAX_HEADERS, MAX_HEADER_VALUE = 64, 1000
+
+
+def headers_json(headers: Iterable[tuple[str, list[str]]]) -> str:
+    """Response headers as stored in ``pages.headers``: valid JSON whatever their size (each value capped,
+    not the JSON text), names lower-cased, Set-Cookie kept as a list (its Expires dates contain commas, so
+    joined cookies could not be told apart), other repeated headers joined with ", "."""
+    out: dict[str, str | list[str]] = {}
+    for name, values in list(headers)[:MAX_HEADERS]:
+        key = name.lower()
+        texts = [v[:MAX_HEADER_VALUE] for v in values]
+        out[key] = texts[:20] if key == "set-cookie" else ", ".join(texts)[:MAX_HEADER_VALUE]
+    return dumps(out)
+
+
 @contextmanager
 def open_store(path: str | Path) -> Iterator[Store]:
     store = Store(path)

@@ -27,12 +27,11 @@ from portal_audit.crawl.errors import classify
 from portal_audit.crawl.pagefacts import parse_page
 from portal_audit.netsafety import address_allowed, literal_ip, scheme_allowed
 from portal_audit.registry import SiteConfig
-from portal_audit.store import compress_html, dumps, utcnow
+from portal_audit.store import compress_html, dumps, headers_json, utcnow
 from portal_audit.urls import Scope, TrapGuard, is_document, safe_canonical_url
 
 MAX_REDIRECTS = 10
 MAX_SITEMAPS = 50
-MAX_HEADER_BYTES = 8_000
 MAX_LINKS_PER_PAGE = 3_000  # a hostile page with a million links must not flood the store
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -68,17 +67,7 @@ def _is_html(content_type: str | None, body: bytes) -> bool:
 
 
 def _headers_json(response: Response) -> str:
-    """Headers as received, as valid JSON whatever their size: each value capped, not the JSON text.
-
-    Set-Cookie stays a list (its Expires dates contain commas, so joined cookies could not be told apart).
-    """
-    cap = MAX_HEADER_BYTES // 8
-    headers: dict[str, str | list[str]] = {}
-    for key, values in list(response.headers.items())[:64]:
-        name = key.decode("latin-1").lower()
-        texts = [v.decode("latin-1")[:cap] for v in values]
-        headers[name] = texts[:20] if name == "set-cookie" else ", ".join(texts)[:cap]
-    return dumps(headers)
+    return headers_json((k.decode("latin-1"), [v.decode("latin-1") for v in vs]) for k, vs in response.headers.items())
 
 
 class SiteSpider(scrapy.Spider):

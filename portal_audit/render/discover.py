@@ -20,7 +20,7 @@ from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.pagefacts import parse_html, parse_page
 from portal_audit.registry import SiteConfig
 from portal_audit.render.browser import BrowserUnavailable, guard_context, launch
-from portal_audit.store import Store, compress_html, decompress_html, dumps, utcnow
+from portal_audit.store import Store, compress_html, decompress_html, headers_json, utcnow
 from portal_audit.urls import Scope, TrapGuard, is_document, safe_canonical_url
 
 log = logging.getLogger("portal_audit.render")
@@ -49,9 +49,9 @@ def has_empty_navigation(html: bytes, content_type: str | None) -> bool:
     return False
 
 
-def _headers_json(headers: dict[str, str]) -> str:
-    """As the spider stores them: valid JSON whatever their size (values capped, not the text)."""
-    return dumps({k: v[:1000] for k, v in list(headers.items())[:64]})
+def _header_items(headers: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """Playwright joins a repeated header (Set-Cookie) with newlines: split it back for the store's format."""
+    return [(name, value.split("\n")) for name, value in headers.items()]
 
 
 def _needs_render(store: Store, run_id: str, site: SiteConfig) -> bool:
@@ -128,7 +128,7 @@ def discover_site(store: Store, run_id: str, site: SiteConfig, browser: Any, use
                          "declared_encoding": decoded.declared, "detected_encoding": decoded.detected,
                          "encoding_issue": decoded.issue, "bytes": len(body), "depth": depth, "referrer": referrer,
                          "fetched_at": utcnow(), "title": facts.title, "lang": facts.lang,
-                         "template_fp": facts.template_fp, "headers": _headers_json(response.headers),
+                         "template_fp": facts.template_fp, "headers": headers_json(_header_items(response.headers)),
                          "html_zlib": compress_html(body), "via": "render"})
             stored += 1
             for link in facts.links:
