@@ -74,7 +74,7 @@ def check_mixed_content(corpus: SiteCorpus, item: dict[str, Any], services: list
     evidence: list[Evidence] = []
     pages_with = 0
     for page in secure:
-        found = mixed_content(page.decoded, page.final_url)
+        found = mixed_content(page.root if page.root is not None else page.decoded, page.final_url)
         if found:
             pages_with += 1
             kind, url = found[0]
