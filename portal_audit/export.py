@@ -20,6 +20,7 @@ import yaml
 from portal_audit.a11y.rules import rule_info
 from portal_audit.a11y.summary import page_rows, site_accessibility
 from portal_audit.audit.targets import measure_targets
+from portal_audit.scoring import score_province, score_site
 from portal_audit.store import Store
 
 SCHEMA_ID = "portal-audit/export/1"
@@ -154,7 +155,7 @@ def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
             "crawl": {"status": _crawl_status(site), "pages": site["pages_ok"] or 0, "errors": site["errors"] or 0,
                       "reason": site["status_reason"] or (None if site["status"] != "pending" else "not crawled"),
                       "error_kinds": json.loads(site["error_kinds"] or "{}")},
-            "score": None,
+            "score": None, "grade": None,
             "area_scores": {"content": None, "services": None, "accessibility": None, "technical": None},
             "checks": _checks(store, run["id"], site["id"]),
             "services": (services := _services(store, run["id"], site["id"])),
@@ -164,6 +165,9 @@ def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
             "accessibility_review": a11y["needs_review"],
             "broken_links": broken_links(store, run["id"], site["id"]),
         })
+        # Scored from the entry just built (a pure function of the exported facts: docs/scoring.md), so anyone
+        # holding the JSON can recompute the same numbers.
+        sites[-1].update(score_site(sites[-1]))
     audit = list(store.query("SELECT checklists, as_of FROM audits WHERE run_id = ?", [run["id"]]))
     return {
         "schema": SCHEMA_ID,
@@ -175,6 +179,7 @@ def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
                 "accessibility": _a11y_run(store, run["id"])},
         "targets": measure_targets(store, run["id"]) if audit else [],
         "service_levels": _province_levels(sites),
+        "province_score": score_province(sites),
         "sites": sites,
     }
 

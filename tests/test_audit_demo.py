@@ -166,3 +166,28 @@ def test_province_targets_are_measured_on_the_run(audited: dict[str, Any]) -> No
     assert full["denominator"] == 4 and full["met"] is False
     dvc = next(s for s in document["sites"] if s["id"] == "dich-vu-cong")
     assert sum(dvc["service_levels"]["evidenced"].values()) == 18
+
+
+def test_demo_scores_follow_the_crawl_and_match_score_site(demo_run: Any) -> None:
+    """Every readable demo site gets a number, the unreachable one none at all, and the export's scores are
+    exactly ``score_site`` of the exported site (scoring is a pure function of the published facts)."""
+    from portal_audit.scoring import score_province, score_site
+
+    document = json.loads(run_cli("export", "--db", str(demo_run.db)).stdout)
+    for site in document["sites"]:
+        if site["crawl"]["status"] in ("ok", "partial"):
+            assert isinstance(site["score"], float) and 0 <= site["score"] <= 100, site["id"]
+            assert site["grade"] is not None
+        recomputed = score_site(site)
+        assert {key: site[key] for key in recomputed} == recomputed, site["id"]
+    gone = next(s for s in document["sites"] if s["id"] == "ubnd-huyen-cu")
+    assert gone["crawl"]["status"] == "unreachable"
+    assert gone["score"] is None and gone["grade"] is None
+    assert all(score is None for score in gone["area_scores"].values())
+    assert document["province_score"] == score_province(document["sites"])
+    assert document["province_score"]["sites_not_scored"] == ["ubnd-huyen-cu"]
+    # The online-service portal publishes no Art. 9 content: its content area is not scored, not 0.
+    dvc = next(s for s in document["sites"] if s["id"] == "dich-vu-cong")
+    assert dvc["area_scores"]["content"] is None and dvc["score"] is not None
+    # Weights reach the export already resolved per unit type (technical.yaml: tech.https weight_by_unit dvc 6).
+    assert next(c for c in dvc["checks"] if c["id"] == "tech.https")["weight"] == 6
