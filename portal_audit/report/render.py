@@ -1,0 +1,224 @@
+"""Rendering the report: Jinja2 templates (autoescaped, gettext labels) into static files, replaced atomically.
+
+Layout of ``out_dir``: ``index.html`` (province summary), ``sites/<id>.html`` (one scorecard per site),
+``data/summary.json``, ``data/sites/<id>.json`` (the site's export entry), ``data/findings.csv``,
+``static/report.css``. Everything is written to a staging directory first and moved into place file by
+file (``os.replace``), ``index.html`` last, so a reader never sees a half-written page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from babel.dates import format_datetime, get_timezone
+from babel.numbers import format_decimal, format_percent
+
+from portal_audit.report import model
+from portal_audit.report.i18n import LANGS, PACKAGE, translations
+from portal_audit.report.svg import trend_svg
+
+REPORT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def web_url(value: Any) -> bool:
+    """Whether a URL from a crawled site may become a link: http and https only (never javascript:, data:)."""
+    if not isinstance(value, str) or not value or any(ch in value for ch in "\r\n\t\x00"):
+        return False
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _number(lang: str) -> Any:
+    def number(value: Any, digits: int = 1) -> str:
+        if not isinstance(value, int | float):
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=lang)
+    return number
+
+
+def _percent(lang: str) -> Any:
+    def percent(value: Any, digits: int = 1) -> str:
+        if not isinstance(value, int | float):
+            return "–"
+        return format_percent(value, format="#,##0" + ("." + "0" * digits if digits else "") + "%", locale=lang)
+    return percent
+
+
+def _when(lang: str) -> Any:
+    """ISO timestamps in Vietnam's time (UTC+7, where the audited sites and their webmasters are), zone shown."""
+    try:
+        zone: Any = get_timezone(REPORT_TIMEZONE)
+    except LookupError:  # no time zone database: keep the timestamp's own offset
+        zone = None
+
+    def when(value: Any) -> str:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value or "–")
+        pattern = "dd/MM/yyyy HH:mm ZZZZ" if lang == "vi" else "yyyy-MM-dd HH:mm ZZZZ"
+        return format_datetime(moment, format=pattern, locale=lang, tzinfo=zone or moment.tzinfo)
+    return when
+
+
+@cache
+def environment(lang: str) -> jinja2.Environment:
+    """The Jinja2 environment of one language: autoescape everywhere, i18n extension with the catalogue."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(PACKAGE, "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True)
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(number=_number(lang), percent=_percent(lang), when=_when(lang))
+    env.tests["web_url"] = web_url
+    env.globals.update(lang=lang, areas=model.AREAS)
+    return env
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False, default=str) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+RUN_FIELDS = ("id", "started_at", "finished_at", "status", "regime", "province", "tool_version", "checklists",
+              "as_of", "accessibility")
+
+
+def render_report(document: dict[str, Any], out_dir: Path | str, lang: str = "vi", diff: dict[str, Any] | None = None,
+                  trend: list[dict[str, Any]] | None = None, findings_csv: str | None = None, *,
+                  timings: dict[str, float] | None = None) -> Path:
+    """Render ``document`` (an export document) as a static report in ``out_dir``; returns its index.html.
+
+    ``diff`` and ``trend`` (history stage) are optional: without them the report says it is the first run.
+    ``timings``, when given, receives seconds per phase (benchmarks/report_scale.py).
+    """
+    if lang not in LANGS:
+        raise ValueError(f"unknown report language {lang!r} (known: {', '.join(LANGS)})")
+    clock = timings if timings is not None else {}
+    started = time.perf_counter()
+
+    def lap(phase: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        clock[phase] = clock.get(phase, 0.0) + now - started
+        started = now
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    env = environment(lang)
+    _ = translations(lang).gettext
+    rows = model.ranking(document, diff, trend)
+    compared = bool(diff) or bool(trend and len(trend) >= 2)
+    run = {**dict.fromkeys(RUN_FIELDS), **(document.get("run") or {})}
+    common = {"run": run, "compared": compared, "diff": diff, "accessibility_run": run["accessibility"]}
+    has_trend = bool(trend and len(trend) >= 2)
+    lap("prepare")
+
+    staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+    try:
+        css = resources.files(PACKAGE).joinpath("static/report.css").read_text("utf-8")
+        _write(staging / "static" / "report.css", css)
+        _write(staging / "data" / "summary.json", _json(model.summary_json(document, rows)))
+        _write(staging / "data" / "findings.csv", findings_csv if findings_csv is not None else "")
+        lap("data")
+        site_template = env.get_template("site.html.j2")
+        by_id = {site["id"]: site for site in document.get("sites") or []}
+        for row in rows:
+            site = by_id[row["id"]]
+            _write(staging / "data" / "sites" / f"{row['slug']}.json", _json(site))
+            lap("data")
+            points = model.site_trend(site["id"], trend)
+            context = dict(
+                common, rel="../", site=site, row=row, areas_summary=model.area_summary(site),
+                fixes=model.fix_list(site, lang, _), a11y=model.accessibility_by_template(site, lang, _),
+                not_checked=model.not_checked(site, lang), tech=model.technical(site, lang),
+                since=model.site_diff(site["id"], diff, lang), site_points=points,
+                chart=trend_svg(points, chart_id="trend-site", title=_("Score of this site over the runs"),
+                                desc=_("Line chart of the site's score (0 to 100) at each run; "
+                                       "the table below gives the same numbers.")) if has_trend else None)
+            lap("scorecard model")
+            html = site_template.render(**context)
+            lap("scorecard templates")
+            _write(staging / "sites" / f"{row['slug']}.html", html)
+            lap("scorecard files")
+        province_points = model.province_trend(trend)
+        problems = model.common_problems(document, lang)
+        lap("index model")
+        index = env.get_template("index.html.j2").render(
+            **common, rel="", rows=rows, targets=document.get("targets") or [],
+            service_levels=document.get("service_levels") or {}, province=document.get("province_score"),
+            problems=problems, province_points=province_points,
+            chart=trend_svg(province_points, chart_id="trend-province", title=_("Province score over the runs"),
+                            desc=_("Line chart of the province score (0 to 100) at each run; "
+                                   "the table below gives the same numbers.")) if has_trend else None)
+        _write(staging / "index.html", index)
+        lap("index")
+        _publish(staging, out, {r["slug"] for r in rows})
+        lap("publish")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out / "index.html"
+
+
+def _publish(staging: Path, out: Path, slugs: set[str]) -> None:
+    """Move every staged file into ``out`` (atomic per file), index.html last; drop scorecards of old sites."""
+    last = staging / "index.html"
+    files = sorted(p for p in staging.rglob("*") if p.is_file() and p != last)
+    for path in [*files, last]:
+        target = out / path.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+    for folder, suffix in ((out / "sites", ".html"), (out / "data" / "sites", ".json")):
+        for old in folder.glob(f"*{suffix}"):
+            if old.stem not in slugs:
+                old.unlink(missing_ok=True)
+
+
+def report_context(store: Any, run_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any] | None,
+                                                                    list[dict[str, Any]]]:
+    """The export document of ``run_id`` (newest by default), its diff against the previous finished run and
+    the score trend up to it. Keeps the run's scores (portal_audit/trend.py) when the run was audited."""
+    from portal_audit.export import build_export
+    from portal_audit.history import diff_runs, previous_run
+    from portal_audit.trend import run_scores, save_scores, score_trend
+
+    document = build_export(store, run_id)
+    run_id = document["run"]["id"]
+    if document["run"]["status"] == "finished" and document["run"]["checklists"]:
+        save_scores(store, document)
+    before = previous_run(store, run_id)
+    diff = None
+    if before is not None:
+        scores_before = run_scores(store, before)
+        diff = diff_runs(store, before, run_id, scores_before["sites"] if scores_before else None,
+                         {site["id"]: site.get("score") for site in document["sites"]})
+    return document, diff, score_trend(store, run_id)
+
+
+def write_report(store: Any, out_dir: Path | str, lang: str = "vi", run_id: str | None = None) -> Path:
+    """Render the report of ``run_id`` (newest by default) from the store, with its diff and trend."""
+    from portal_audit.export import export_csv
+
+    document, diff, trend = report_context(store, run_id)
+    return render_report(document, Path(out_dir), lang=lang, diff=diff, trend=trend,
+                         findings_csv=export_csv(document, store))
