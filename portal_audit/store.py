@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -263,12 +263,32 @@ CREATE TABLE IF NOT EXISTS page_speed (
     PRIMARY KEY (run_id, site_id, url, viewport)
 );
 CREATE INDEX IF NOT EXISTS a11y_results_site_rule ON a11y_results (run_id, site_id, rule);
+-- Scores of a run as its export states them (portal_audit/trend.py), kept for trend charts; site_id '' is the
+-- province. Deleted by `audit` and `render` when they replace the run's findings or accessibility results.
+CREATE TABLE IF NOT EXISTS run_scores (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    site_id TEXT NOT NULL,
+    score REAL,
+    grade TEXT,
+    area_scores TEXT,
+    computed_at TEXT,
+    PRIMARY KEY (run_id, site_id)
+);
+-- Runs whose raw HTML `prune` removed (portal_audit/prune.py); their findings and scores stay.
+CREATE TABLE IF NOT EXISTS prunes (
+    run_id TEXT PRIMARY KEY REFERENCES runs(id),
+    pruned_at TEXT NOT NULL,
+    pages INTEGER,
+    files INTEGER,
+    blob_bytes INTEGER
+);
 """
 
 # Each version only adds tables (CREATE ... IF NOT EXISTS), so migrating is re-running SCHEMA.
 MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services, render discovery",
                    3: "accessibility: static and axe-core results, renders",
-                   4: "host facts (TLS, http→https, DNS) and live page speed for the technical checks"}
+                   4: "host facts (TLS, http→https, DNS) and live page speed for the technical checks",
+                   5: "kept run scores for trends; prune records"}
 
 # Tables whose rows belong to a run and so freeze with it.
 RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors", "host_facts")
@@ -384,6 +404,33 @@ class Store:
     def query(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Iterator[dict[str, Any]]:
         return self.db.query(sql, params)
 
+    # --- resume and re-crawl (crawl/resume.py, crawl/httpcache.py) --------------------------------------
+
+    def resumable_run(self, sites: Iterable[tuple[str, str]]) -> dict[str, Any] | None:
+        """The newest run left ``running`` (a killed process) or ``interrupted`` that crawled exactly these
+        (site id, url) pairs; None when there is none. The caller guarantees no other process is crawling it."""
+        wanted = set(sites)
+        for run in self.db.query("SELECT * FROM runs WHERE status IN ('running', 'interrupted') "
+                                 "ORDER BY started_at DESC, id DESC"):
+            have = {(r[0], r[1]) for r in self.db.execute("SELECT id, url FROM sites WHERE run_id = ?", (run["id"],))}
+            if have == wanted:
+                return run
+        return None
+
+    def reopen_run(self, run_id: str) -> None:
+        """Mark an unfinished run as running again (resume); a finished run stays frozen (the trigger refuses)."""
+        with self.db.atomic():
+            self.db.execute("UPDATE runs SET status = 'running', finished_at = NULL, "
+                            "note = 'resumed ' || ? WHERE id = ?", (utcnow(), run_id))
+
+    def previous_site_run(self, run_id: str, site_id: str, url: str) -> str | None:
+        """The newest other finished run that crawled this site (same id and address): the re-crawl's validators."""
+        row = self.db.execute(
+            "SELECT r.id FROM runs r JOIN sites s ON s.run_id = r.id WHERE r.id != ? AND s.id = ? AND s.url = ? "
+            "AND r.status = 'finished' AND s.status IN ('ok', 'partial') ORDER BY r.started_at DESC, r.id DESC LIMIT 1",
+            (run_id, site_id, url)).fetchone()
+        return row[0] if row else None
+
 
 class BufferedWriter:
     """Collects rows from the crawl and writes them in batches, one transaction per batch.
@@ -461,3 +508,13 @@ def open_store(path: str | Path) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def add_together(writer: BufferedWriter, groups: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    """Buffer rows of several tables so that no flush falls between them (a page and its links): a crash
+    keeps all of them or none, which is what lets a resumed crawl trust a stored page."""
+    for table, rows in groups:
+        writer._buffers.setdefault(table, []).extend(rows)
+        writer._pending += len(rows)
+    if writer._pending >= writer.batch_rows or time.monotonic() - writer._last_flush > writer.max_seconds:
+        writer.flush()

@@ -24,7 +24,8 @@ from twisted.python.failure import Failure
 
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.errors import classify
-from portal_audit.crawl.pagefacts import parse_page
+from portal_audit.crawl.pagefacts import PageFacts, parse_page
+from portal_audit.crawl.resume import ResumeState
 from portal_audit.netsafety import address_allowed, literal_ip, scheme_allowed
 from portal_audit.registry import SiteConfig
 from portal_audit.store import compress_html, dumps, headers_json, utcnow
@@ -73,7 +74,8 @@ def _headers_json(response: Response) -> str:
 class SiteSpider(scrapy.Spider):
     name = "portal-audit-site"
 
-    def __init__(self, site: SiteConfig, run_id: str, shared: SharedState, writer: Any, **kwargs: Any):
+    def __init__(self, site: SiteConfig, run_id: str, shared: SharedState, writer: Any,
+                 resume: ResumeState | None = None, **kwargs: Any):
         super().__init__(name=f"site:{site.id}", **kwargs)
         self.site = site
         self.run_id = run_id
@@ -90,6 +92,10 @@ class SiteSpider(scrapy.Spider):
         self.sitemaps_seen: set[str] = set()
         self.budget_exhausted = False
         self.progress = SiteProgress(site.id)
+        self.resume = resume                   # stored state of this site when resuming an interrupted run
+        self.revalidated = 0                   # pages answered 304 and stored from the previous run's copy
+        self.reused_facts = 0                  # of those, pages whose facts were reused instead of re-parsed
+        self._refused_hosts: dict[str, Any] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -134,15 +140,86 @@ class SiteSpider(scrapy.Spider):
                        dont_filter=True, priority=-100, meta=meta)
 
     async def start(self) -> AsyncIterator[Request]:
+        if self.resume is not None:
+            for request in self._resume_requests(self.resume):
+                yield request
         for url in (self.site.url, *self.site.start_urls):
             request = self._page_request(safe_canonical_url(url) or url, 0, None)
             if request:
                 yield request
         root = "{0.scheme}://{0.netloc}".format(urlsplit(self.site.url))
-        yield Request(root + "/robots.txt", callback=self.parse_robots, errback=self.site_file_failed,
-                      dont_filter=True, priority=10,
-                      meta=self._meta("site_file", pa_file="robots", dont_obey_robotstxt=True))
-        yield self._sitemap_request(root + "/sitemap.xml")
+        stored = self.resume.site_files if self.resume is not None else {}
+        if root + "/robots.txt" in stored:
+            for request in self._replay_robots(stored[root + "/robots.txt"]):
+                yield request
+        else:
+            yield Request(root + "/robots.txt", callback=self.parse_robots, errback=self.site_file_failed,
+                          dont_filter=True, priority=10,
+                          meta=self._meta("site_file", pa_file="robots", dont_obey_robotstxt=True))
+        if root + "/sitemap.xml" not in self.sitemaps_seen:
+            for request in self._sitemap_or_replay(root + "/sitemap.xml"):
+                yield request
+
+    # --- resume ----------------------------------------------------------------------------------------
+
+    def _resume_requests(self, state: ResumeState) -> Iterator[Request]:
+        """Seed what the interrupted attempt stored, then schedule what its stored pages linked to."""
+        for page in state.pages:
+            if page.depth == 0 and not self.site.scope:
+                for url in (*page.hops[1:], page.final_url):
+                    if not self.scope.same_host(url):
+                        self.scope = self.scope.with_host_of(url)
+            if page.url not in self.seen:
+                self.traps.check(page.url)  # replays the calendar counters
+            self.seen.update((page.url, page.final_url, *page.hops))
+        for url, kind in state.errors:
+            if kind in ("trap", "blocked_scheme", "blocked_private"):
+                self.refused.add(url)
+            if kind != "trap" and self.scope.contains(url) and not is_document(url):
+                self.seen.add(url)
+        for url in state.documents:
+            if is_document(url) and self.scope.same_host(url):
+                self.probed.add(url)
+                self.document_budget -= 1
+            else:
+                self.seen.add(url)
+        checked = self.shared.external_scheduled
+        self.external_budget -= len({t for _, t, k in state.links
+                                     if k in ("external", "out_of_scope") and t in checked})
+        self.progress.scheduled = self.progress.fetched = len(state.pages)
+        depth_of = state.depth_of
+        for from_url, to_url, kind in state.links:
+            if kind == "internal":
+                request = self._page_request(to_url, depth_of.get(from_url, 0) + 1, from_url)
+            elif kind == "document":
+                request = self._document_probe(to_url, from_url)
+            elif kind in ("external", "out_of_scope"):
+                request = self._external_probe(to_url, from_url)
+            else:
+                request = None
+            if request is not None:
+                yield request
+
+    def _replay_robots(self, stored: tuple[str, int | None, bytes]) -> Iterator[Request]:
+        _kind, status, body = stored
+        if status is None or status >= 400:
+            return
+        root = "{0.scheme}://{0.netloc}".format(urlsplit(self.site.url))
+        for raw in sitemap_urls_from_robots(body.decode("utf-8", "replace"), base_url=root + "/robots.txt"):
+            url = safe_canonical_url(raw)
+            if url and self._new_sitemap(url):
+                yield from self._sitemap_or_replay(url)
+
+    def _sitemap_or_replay(self, url: str) -> Iterator[Request]:
+        """A sitemap request, or (resuming) the pages of the sitemap already stored, read from its stored body."""
+        stored = self.resume.site_files.get(url) if self.resume is not None else None
+        if stored is None:
+            yield self._sitemap_request(url)
+            return
+        self.sitemaps_seen.add(url)
+        _kind, status, body = stored
+        if status is not None and status < 400:
+            yield from self._sitemap_entries(url, body)
 
     def _sitemap_request(self, url: str) -> Request:
         self.sitemaps_seen.add(url)
@@ -209,30 +286,59 @@ class SiteSpider(scrapy.Spider):
                             status=response.status, content_type=ctype,
                             bytes=_content_length(response), error=None, checked_at=utcnow())
             return
-        decoded = decode_html(body, ctype)
-        facts = parse_page(decoded.text, response.url)
-        yield self._row(
+        previous = meta.get("pa_cached_page") if "cached" in response.flags else None
+        if previous is not None:
+            # 304: the body is the previous run's stored page, byte for byte; so are its facts (same parser).
+            self.revalidated += 1
+            declared, detected, issue = previous["declared_encoding"], previous["detected_encoding"], \
+                previous["encoding_issue"]
+            facts: PageFacts | None = previous.get("facts")
+            canonical = facts is not None
+            html_zlib = previous["html_zlib"]
+            if facts is not None:
+                self.reused_facts += 1
+        else:
+            facts, canonical, html_zlib = None, False, None
+        if facts is None:
+            decoded = decode_html(body, ctype)
+            declared, detected, issue = decoded.declared, decoded.detected, decoded.issue
+            facts = parse_page(decoded.text, response.url)
+        row = self._row(
             "pages", url=meta["pa_origin"], final_url=response.url, status=response.status, content_type=ctype,
-            declared_encoding=decoded.declared, detected_encoding=decoded.detected,
-            encoding_issue=decoded.issue, bytes=len(body), elapsed_ms=elapsed, depth=meta["pa_depth"],
+            declared_encoding=declared, detected_encoding=detected,
+            encoding_issue=issue, bytes=len(body), elapsed_ms=elapsed, depth=meta["pa_depth"],
             referrer=meta["pa_referrer"], fetched_at=utcnow(), title=facts.title, lang=facts.lang,
             template_fp=facts.template_fp, redirects=dumps(meta["pa_redirects"]) if meta["pa_redirects"] else None,
-            headers=_headers_json(response), html_zlib=compress_html(body),
+            headers=_headers_json(response), html_zlib=html_zlib or compress_html(body),
         )
+        # The page row and what it implies (its error, its links) leave as ONE item, written in one batch: a
+        # crash can never keep a page without its links, which a resumed crawl would then never follow.
         if response.status >= 400:
-            yield self._error(meta["pa_origin"], "http", f"HTTP {response.status}", meta["pa_referrer"],
-                              response.status)
+            error = self._error(meta["pa_origin"], "http", f"HTTP {response.status}", meta["pa_referrer"],
+                                response.status)
+            error.pop("_table")
+            row["_with"] = [("fetch_errors", [error])]
+            yield row
             return
-        yield from self._links(response.url, facts, meta["pa_depth"])
+        requests, rows = self._links(response.url, facts, meta["pa_depth"], canonical)
+        if rows:
+            row["_with"] = [("links", rows)]
+        yield row
+        yield from requests
 
-    def _links(self, page_url: str, facts: Any, depth: int) -> Iterator[Any]:
-        """Schedule what the page links to; all its link rows leave as one item (one per row cost 40%)."""
+    def _links(self, page_url: str, facts: Any, depth: int,
+               canonical: bool = False) -> tuple[list[Request], list[dict[str, Any]]]:
+        """What the page links to: requests to schedule, and its link rows (stored with the page, in one item).
+
+        ``canonical``: the link URLs are already canonical (facts reused from a stored page's link rows).
+        """
         rows: list[dict[str, Any]] = []
+        requests: list[Request] = []
         for link in facts.refused:
             rows.append(self._link_row(page_url, link.url[:2000], link, "refused"))
             self._refuse(link.url[:2000], "blocked_scheme", "link to a non-web scheme", page_url)
         for link in facts.links[:MAX_LINKS_PER_PAGE]:
-            url = safe_canonical_url(link.url)
+            url = link.url if canonical else safe_canonical_url(link.url)
             if url is None:
                 continue
             kind = self._link_kind(url)
@@ -246,17 +352,26 @@ class SiteSpider(scrapy.Spider):
             else:
                 request = self._external_probe(url, page_url)
             if request is not None:
-                yield request
-        if rows:
-            yield {"_table": "links", "_rows": rows}
+                requests.append(request)
+        return requests, rows
 
     def _link_row(self, page_url: str, url: str, link: Any, kind: str) -> dict[str, Any]:
         return {"run_id": self.run_id, "site_id": self.site.id, "from_url": page_url, "to_url": url,
                 "anchor": link.anchor, "kind": kind, "rel": link.rel}
 
+    def _refused_ip(self, host: str) -> Any:
+        """The literal private address a host name is, when the registry does not allow it (memoised per host)."""
+        try:
+            return self._refused_hosts[host]
+        except KeyError:
+            ip = literal_ip(host)
+            refused = ip if ip is not None and not address_allowed(ip, self.allow_private_networks) else None
+            self._refused_hosts[host] = refused
+            return refused
+
     def _link_kind(self, url: str) -> str:
-        ip = literal_ip(urlsplit(url).hostname or "")
-        if ip is not None and not address_allowed(ip, self.allow_private_networks):
+        ip = self._refused_ip(urlsplit(url).hostname or "")
+        if ip is not None:
             self._refuse(url, "blocked_private", f"link to a private or reserved address ({ip})", None)
             return "refused"
         if is_document(url) and self.scope.same_host(url):
@@ -326,7 +441,10 @@ class SiteSpider(scrapy.Spider):
             self.scope = self.scope.with_host_of(target)
         if self.scope.contains(target) and target not in self.seen:
             self.seen.add(target)
-            yield response.request.replace(url=target, meta={**meta, "pa_redirects": chain})
+            request = response.request.replace(url=target, meta={**meta, "pa_redirects": chain})
+            for name in (b"If-None-Match", b"If-Modified-Since"):  # validators belonged to the old URL
+                request.headers.pop(name, None)
+            yield request
             return
         # Left the site, or reached a page already crawled: record where the URL leads and stop.
         yield self._row("pages", url=meta["pa_origin"], final_url=target, status=response.status,
@@ -393,7 +511,7 @@ class SiteSpider(scrapy.Spider):
         for raw in sitemap_urls_from_robots(text, base_url=response.url):
             url = safe_canonical_url(raw)
             if url and self._new_sitemap(url):
-                yield self._sitemap_request(url)
+                yield from self._sitemap_or_replay(url)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         body = response.body
@@ -403,7 +521,12 @@ class SiteSpider(scrapy.Spider):
             except Exception:
                 body = b""
         yield self._site_file_row(response, "sitemap", body)
-        if response.status >= 400 or not body.strip():
+        if response.status >= 400:
+            return
+        yield from self._sitemap_entries(response.url, body)
+
+    def _sitemap_entries(self, sitemap_url: str, body: bytes) -> Iterator[Request]:
+        if not body.strip():
             return
         try:
             sitemap = Sitemap(body)
@@ -418,9 +541,9 @@ class SiteSpider(scrapy.Spider):
                 continue
             if sitemap.type == "sitemapindex":
                 if self._new_sitemap(url):
-                    yield self._sitemap_request(url)
+                    yield from self._sitemap_or_replay(url)
             elif self.scope.contains(url):
-                request = self._page_request(url, 1, response.url)
+                request = self._page_request(url, 1, sitemap_url)
                 if request is not None:
                     yield request
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from portal_audit.store import add_together
+
 
 class StorePipeline:
     def __init__(self, crawler: Crawler):
@@ -20,6 +22,11 @@ class StorePipeline:
         writer = self.crawler.spider.writer
         if "_rows" in item:
             writer.add_many(item["_table"], item["_rows"])
+        elif "_with" in item:
+            # A row and the rows it implies (a page and its links): buffered together, so one flush holds all.
+            row = dict(item)
+            table, together = row.pop("_table"), row.pop("_with")
+            add_together(writer, [(table, [row]), *together])
         else:
             row = dict(item)
             writer.add(row.pop("_table"), row)

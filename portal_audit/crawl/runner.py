@@ -4,13 +4,17 @@ Each site gets its own Scrapy crawler (own politeness settings and scheduler); a
 many sites crawl at once. When a site's crawler ends, its status is derived from what the store holds,
 so the summary and the export can never disagree. Ctrl-C stops the crawlers gracefully: batches already
 written stay, the run is marked ``interrupted`` and sites not reached are left ``pending``.
+
+``resume=RUN_ID`` continues such a run (or one a killed process left ``running``) in the same run id: sites
+whose crawler had ended normally are kept as they are, the others continue from what the store holds
+(crawl/resume.py), and the render and host-facts steps run for every site that has not had them yet.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import scrapy
@@ -18,6 +22,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from twisted.internet.defer import Deferred, DeferredList, DeferredSemaphore
 
 from portal_audit import __version__
+from portal_audit.crawl.resume import load_resume_state, run_link_checks, site_complete
 from portal_audit.crawl.settings import base_settings, site_settings
 from portal_audit.registry import Registry, SiteConfig
 from portal_audit.spiders.site_spider import SharedState, SiteProgress, SiteSpider
@@ -34,6 +39,9 @@ class CrawlOutcome:
     run_id: str
     status: str                 # finished | interrupted
     sites: list[dict[str, Any]]
+    revalidated: dict[str, int] = field(default_factory=dict)  # site id -> pages answered 304 (re-crawl)
+    reused_facts: int = 0       # of those, pages whose facts came from the previous run instead of a new parse
+    resumed: bool = False
 
     @property
     def failed_sites(self) -> list[dict[str, Any]]:
@@ -90,27 +98,40 @@ def site_status(store: Store, run_id: str, site_id: str, finish_reason: str | No
 
 def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR",
                    on_progress: Callable[[list[SiteProgress]], None] | None = None,
-                   progress_interval: float = 0.5, render: bool = True) -> CrawlOutcome:
-    """Crawl all sites of ``registry`` into a new run of ``store``; blocks until done or interrupted."""
-    run_id = store.create_run(
-        province=registry.province, registry_path=str(registry.path or ""), tool_version=__version__,
-        engine=f"scrapy {scrapy.__version__}", user_agent=registry.user_agent,
-        sites=[{"id": s.id, "name": s.name, "unit_type": s.unit_type, "url": s.url, "config": dumps(s.as_record())}
-               for s in registry.sites],
-    )
-    writer = BufferedWriter(store)
+                   progress_interval: float = 0.5, render: bool = True, resume: str | None = None,
+                   http_cache: bool = True) -> CrawlOutcome:
+    """Crawl all sites of ``registry`` into a new run of ``store`` (or continue the unfinished run ``resume``);
+    blocks until done or interrupted. ``http_cache``: revalidate the pages of the previous finished run."""
     shared = SharedState()
-    base = base_settings(log_level)
+    done_before: set[str] = set()
+    if resume is not None:
+        run_id = resume
+        store.reopen_run(run_id)
+        done_before = {s["id"] for s in store.sites(run_id) if site_complete(s)}
+        shared.external_scheduled |= run_link_checks(store, run_id)
+    else:
+        run_id = store.create_run(
+            province=registry.province, registry_path=str(registry.path or ""), tool_version=__version__,
+            engine=f"scrapy {scrapy.__version__}", user_agent=registry.user_agent,
+            sites=[{"id": s.id, "name": s.name, "unit_type": s.unit_type, "url": s.url,
+                    "config": dumps(s.as_record())} for s in registry.sites],
+        )
+    writer = BufferedWriter(store)
+    base = base_settings(log_level, http_cache=http_cache)
     process = _Process(base)
     semaphore = DeferredSemaphore(registry.concurrent_sites)
     progress: list[SiteProgress] = []
+    revalidated: dict[str, int] = {}
+    reused = [0]
 
     def crawl_site(site: SiteConfig) -> Deferred[Any] | None:
-        if process.interrupted:
+        if process.interrupted or site.id in done_before:
             return None
         crawler = process.site_crawler(site_settings(base, site, registry.user_agent))
-        store.update_site(run_id, site.id, status="crawling", started_at=utcnow())
-        deferred = process.crawl(crawler, site=site, run_id=run_id, shared=shared, writer=writer)
+        state = load_resume_state(store, run_id, site.id) if resume is not None else None
+        started = {} if state is not None and state.pages else {"started_at": utcnow()}
+        store.update_site(run_id, site.id, status="crawling", finished_at=None, **started)
+        deferred = process.crawl(crawler, site=site, run_id=run_id, shared=shared, writer=writer, resume=state)
 
         def finished(result: Any) -> Any:
             writer.flush()
@@ -118,7 +139,13 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
             spider.progress.done = True
             reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
             values = site_status(store, run_id, site.id, reason)
-            store.update_site(run_id, site.id, finished_at=utcnow(),
+            if spider.revalidated:
+                revalidated[site.id] = spider.revalidated
+                reused[0] += spider.reused_facts
+                log.info("%s: %d page(s) unchanged (304), %d with facts reused from the previous run", site.id,
+                         spider.revalidated, spider.reused_facts)
+            # finished_at only when the crawler ended normally: a resume continues the others.
+            store.update_site(run_id, site.id, finished_at=utcnow() if reason == "finished" else None,
                               budget_exhausted=int(spider.budget_exhausted), **values)
             return result
 
@@ -128,28 +155,30 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
             progress.append(crawler.spider.progress)
         return deferred
 
-    all_done = DeferredList([semaphore.run(crawl_site, site) for site in registry.sites], consumeErrors=True)
-    all_done.addBoth(process._stop_reactor)
-    if on_progress is not None:
-        from twisted.internet import task
+    if any(site.id not in done_before for site in registry.sites):
+        all_done = DeferredList([semaphore.run(crawl_site, site) for site in registry.sites], consumeErrors=True)
+        all_done.addBoth(process._stop_reactor)
+        if on_progress is not None:
+            from twisted.internet import task
 
-        loop = task.LoopingCall(lambda: on_progress(list(progress)))
-        loop.start(progress_interval, now=False)
-        def final_progress(result: Any) -> Any:
-            if loop.running:
-                loop.stop()
-            on_progress(list(progress))
-            return result
+            loop = task.LoopingCall(lambda: on_progress(list(progress)))
+            loop.start(progress_interval, now=False)
+            def final_progress(result: Any) -> Any:
+                if loop.running:
+                    loop.stop()
+                on_progress(list(progress))
+                return result
 
-        all_done.addBoth(final_progress)
-    process.start(stop_after_crawl=False)
+            all_done.addBoth(final_progress)
+        process.start(stop_after_crawl=False)
 
     writer.flush()
     if not process.interrupted and render:
         # JavaScript-built menus: render the sites that need it, then recount what they hold.
         from portal_audit.render.discover import discover
 
-        crawled = {s["id"] for s in store.sites(run_id) if s["status"] not in ("pending", "unreachable")}
+        crawled = {s["id"] for s in store.sites(run_id) if s["status"] not in ("pending", "unreachable")
+                   and not s["render_status"]}  # on resume, sites rendered by the earlier attempt are done
         for result in discover(store, run_id, [s for s in registry.sites if s.id in crawled], registry.user_agent):
             if result.pages:
                 store.update_site(run_id, result.site_id,
@@ -158,7 +187,8 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
         _gather_host_facts(store, run_id, registry)
     status = "interrupted" if process.interrupted else "finished"
     store.finish_run(run_id, status, note="interrupted by a signal" if process.interrupted else None)
-    return CrawlOutcome(run_id=run_id, status=status, sites=store.sites(run_id))
+    return CrawlOutcome(run_id=run_id, status=status, sites=store.sites(run_id), revalidated=revalidated,
+                        reused_facts=reused[0], resumed=resume is not None)
 
 
 def _gather_host_facts(store: Store, run_id: str, registry: Registry) -> None:
@@ -166,7 +196,8 @@ def _gather_host_facts(store: Store, run_id: str, registry: Registry) -> None:
     from portal_audit.technical.gather import gather, rows
 
     crawled = {s["id"] for s in store.sites(run_id) if s["status"] in ("ok", "partial")}
-    for site in (s for s in registry.sites if s.id in crawled):
+    gathered = {r[0] for r in store.db.execute("SELECT DISTINCT site_id FROM host_facts WHERE run_id = ?", (run_id,))}
+    for site in (s for s in registry.sites if s.id in crawled and s.id not in gathered):
         facts = gather(site.url, allowance=site.allow_private_networks, timeout=min(site.timeout, 15),
                        user_agent=registry.user_agent, extra_ca_file=site.tls_ca_file)
         with store.db.atomic():

@@ -20,6 +20,7 @@ byte-exact.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import socket
@@ -220,7 +221,10 @@ class HostSite:
             file = self.static_file(path)
             if file is None:
                 return self.error_page(404, path)
-            return self.page(200, file.read_bytes(), path, None, file.suffix.lower())
+            reply = self.page(200, file.read_bytes(), path, None, file.suffix.lower())
+            # Static files carry a validator, as a real web server's do: a weekly re-crawl gets 304s.
+            reply.headers.append(("ETag", f'"{hashlib.sha1(reply.body).hexdigest()[:16]}"'))
+            return reply
         if route.redirect is not None:
             location = self.substitute(route.redirect.encode("utf-8")).decode("utf-8")
             return Reply(route.status or 302, [("Location", location), ("Content-Type", "text/html")],
@@ -342,6 +346,7 @@ class _Server(ThreadingHTTPServer):
         self.site: HostSite | None = None
         self.stopping = threading.Event()
         self.tls: ssl.SSLContext | None = None  # set: every connection is TLS (handshake in its own thread)
+        self.hits: list[tuple[str, str]] = []  # (method, request target) of every request, for tests
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.tls is None:
@@ -398,9 +403,16 @@ class _Handler(BaseHTTPRequestHandler):
         if site is None:
             self.send_error(503)
             return
+        self.server.hits.append((self.command, self.path))
         reply = site.respond(self.path)
         if reply.delay and self.server.stopping.wait(reply.delay):
             return  # shutting down: hang up without an answer
+        etag = next((v for k, v in reply.headers if k.lower() == "etag"), None)
+        if reply.status == 200 and etag and etag in (self.headers.get("If-None-Match") or "").split(", "):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         self.send_response(reply.status)
         names = set()
         for name, value in reply.headers:
