@@ -6,9 +6,12 @@ Exit codes are part of the interface (cron and CI read them): 0 ok, 1 finished b
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,27 +66,55 @@ def cli() -> None:
     """Audit a province's government websites: crawl, check, score, report."""
 
 
-def _run_crawl(registry: Registry, db: Path, quiet: bool, verbose: bool) -> tuple[int, str]:
-    from portal_audit.crawl.progress import make_progress
-    from portal_audit.crawl.runner import crawl_registry
+def _run_crawl(registry: Registry, db: Path, quiet: bool, verbose: bool, resume: bool = False,
+               http_cache: bool = True) -> tuple[int, str]:
     from portal_audit.store import Store
 
     try:
         store = Store(db)
     except StoreError as exc:
         _fail(str(exc))
-    progress = make_progress(len(registry.sites), quiet=quiet)
     try:
-        if progress is None:
-            outcome = crawl_registry(registry, store, log_level="INFO" if verbose else "ERROR")
-        else:
-            with progress:
-                outcome = crawl_registry(registry, store, log_level="INFO" if verbose else "ERROR",
-                                         on_progress=progress)
+        resume_id: str | None = None
+        if resume:
+            unfinished = store.resumable_run((s.id, s.url) for s in registry.sites)
+            if unfinished is None:
+                _fail(f"{db}: nothing to resume: no run left running or interrupted that crawled these "
+                      f"{len(registry.sites)} site(s) (same ids and addresses; use the same --site options)")
+            resume_id = unfinished["id"]
+            click.echo(f"resuming run {resume_id} ({unfinished['status']})", err=True)
+        outcome = _crawl_stage(registry, store, resume_id, quiet, verbose=verbose, http_cache=http_cache)
         print_summary(outcome.sites, db, outcome.run_id, outcome.status)
+        if line := revalidation_line(outcome):
+            click.echo(line)
     finally:
         store.close()
     return (EXIT_SITE_FAILURES if outcome.failed_sites or outcome.status != "finished" else EXIT_OK), outcome.run_id
+
+
+def _crawl_stage(registry: Registry, store: Any, resume_id: str | None, quiet: bool, *, verbose: bool = False,
+                 http_cache: bool = True) -> Any:
+    """Crawl (or resume) with the progress display of a terminal, plain lines elsewhere, nothing when quiet."""
+    from portal_audit.crawl.progress import make_progress
+    from portal_audit.crawl.runner import crawl_registry
+
+    progress = make_progress(len(registry.sites), quiet=quiet)
+    options: dict[str, Any] = {"log_level": "INFO" if verbose else "ERROR", "resume": resume_id,
+                               "http_cache": http_cache}
+    if progress is None:
+        outcome = crawl_registry(registry, store, **options)
+    else:
+        with progress:
+            outcome = crawl_registry(registry, store, on_progress=progress, **options)
+    return outcome
+
+
+def revalidation_line(outcome: Any) -> str | None:
+    if not outcome.revalidated:
+        return None
+    counts = ", ".join(f"{site} {n}" for site, n in outcome.revalidated.items())
+    return (f"unchanged since the previous run (304): {counts} (total {sum(outcome.revalidated.values())}; "
+            f"facts reused for {outcome.reused_facts})")
 
 
 @cli.command()
@@ -92,10 +123,17 @@ def _run_crawl(registry: Registry, db: Path, quiet: bool, verbose: bool) -> tupl
 @click.option("--site", "sites", multiple=True, metavar="ID", help="Crawl only this site (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display, only the summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Scrapy's own log at INFO level.")
-def crawl(config: str, db: Path, sites: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+@click.option("--resume", is_flag=True,
+              help="Continue the newest interrupted (or killed) run of these sites in the same run id, "
+                   "fetching nothing it already stored. Exit 2 when there is none.")
+@click.option("--no-cache", is_flag=True,
+              help="Do not revalidate the previous run's pages (If-None-Match/If-Modified-Since); fetch all.")
+def crawl(config: str, db: Path, sites: tuple[str, ...], quiet: bool, verbose: bool, resume: bool,
+          no_cache: bool) -> None:
     """Crawl every site of the registry (or --site ones) into a new run of the database."""
     registry = _load(config, sites)
-    code, _ = _run_crawl(registry, db, quiet, verbose)
+    with _locked(db, "crawl"):
+        code, _ = _run_crawl(registry, db, quiet, verbose, resume=resume, http_cache=not no_cache)
     sys.exit(code)
 
 
@@ -131,7 +169,8 @@ def _run_audit(db: Path, run_id: str | None, checklists: list[str] | None,
               help="Judge freshness as of this day (YYYY-MM-DD; default: the crawl's day).")
 def audit(db: Path, run_id: str | None, checklists: tuple[str, ...], as_of: datetime.datetime | None) -> None:
     """Judge a crawled run against the checklists, from the store alone (no network)."""
-    counts = _run_audit(db, run_id, list(checklists) or None, as_of.date() if as_of else None)
+    with _locked(db, "audit"):
+        counts = _run_audit(db, run_id, list(checklists) or None, as_of.date() if as_of else None)
     click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
@@ -166,7 +205,9 @@ def render(db: Path, run_id: str | None, site_ids: tuple[str, ...], no_browser: 
     The crawled sites must still be reachable for styles, scripts and images (the pages themselves come
     from the store). Exit 1 when some site could not be fully checked (unreachable, or no browser).
     """
-    sys.exit(_run_render(db, run_id, not no_browser, list(site_ids) or None))
+    with _locked(db, "render"):
+        code = _run_render(db, run_id, not no_browser, list(site_ids) or None)
+    sys.exit(code)
 
 
 @cli.command()
@@ -260,27 +301,32 @@ def serve_demo(base_port: int, write_registry: Path | None) -> None:
 
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("portal-audit-demo"),
-              show_default=True, help="Everything the demo writes (database, registry, later the report) goes here.")
+              show_default=True, help="Everything the demo writes (database, registry, report/) goes here.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display, only the summary.")
 def demo(out: Path, quiet: bool) -> None:
-    """Serve the bundled demo province on 127.0.0.1, crawl, render and audit it (no internet needed)."""
+    """Serve the bundled demo province on 127.0.0.1; crawl, render, audit, score and report it (no internet)."""
     from portal_audit.demo.server import DemoProvince
+    from portal_audit.report.render import write_report
+    from portal_audit.store import open_store
 
     out.mkdir(parents=True, exist_ok=True)
     db = out / "audit.db"
-    with DemoProvince(base_port=0) as province:
+    with _locked(db, "demo"), DemoProvince(base_port=0) as province:
         config = province.write_registry(out / "demo.sites.yaml")
         registry_ = _load(str(config), ())
         code, run_id = _run_crawl(registry_, db, quiet, verbose=False)
         _run_render(db, run_id, use_browser=True)
-    counts = _run_audit(db, run_id, None)
-    click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        counts = _run_audit(db, run_id, None)
+        click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        with open_store(db) as store:
+            index = write_report(store, out / "report", run_id=run_id)
     surprises = _demo_surprises(db, run_id)
     for line in surprises:
         click.echo(f"unexpected: {line}", err=True)
     click.echo(f"demo run {run_id} written to {db}" + (" (the old district site is unreachable on purpose)"
                                                           if code == EXIT_SITE_FAILURES else ""))
-    click.echo(f"next: portal-audit export --db {db}")
+    click.echo(f"report: {index}")
+    click.echo(f"next: open {index} in a browser; portal-audit export --db {db}")
     sys.exit(EXIT_SITE_FAILURES if surprises else EXIT_OK)
 
 
@@ -300,6 +346,233 @@ def _demo_surprises(db: Path, run_id: str) -> list[str]:
         if actual != expected:
             out.append(f"{answer_path.stem}: crawl status {actual}, expected {expected}")
     return out
+
+
+# --- history, diff and prune commands (issue #6): added below this line ---
+
+
+def _open_existing(db: Path) -> Any:
+    from portal_audit.store import Store
+
+    try:
+        return Store(db)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+def _export_scores(store: Any, run_id: str) -> dict[str, Any]:
+    """Site scores of an audited run (kept in run_scores once computed); empty for a run never audited."""
+    from portal_audit.trend import run_scores
+
+    scores = run_scores(store, run_id)
+    return scores["sites"] if scores else {}
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def history(db: Path, fmt: str) -> None:
+    """List the runs in the database, newest first: status, sites, pages, audited, raw HTML pruned."""
+    from portal_audit.history import list_runs, print_history
+
+    store = _open_existing(db)
+    try:
+        runs = list_runs(store)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(runs, ensure_ascii=False, indent=2))
+    else:
+        print_history(runs, _console())
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--from", "from_run", default=None, help="Earlier run (default: the finished run before --to).")
+@click.option("--to", "to_run", default=None, help="Later run (default: the newest run).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff(db: Path, from_run: str | None, to_run: str | None, fmt: str) -> None:
+    """What changed per site between two runs: new, fixed, still open, not comparable.
+
+    A site whose availability changed (outage, timeouts, far fewer pages) or that refused the crawler
+    (HTTP 403) is flagged, and its changes are listed as not checked rather than new or fixed.
+    Exit 2 when there is nothing to compare.
+    """
+    from portal_audit.history import diff_runs, previous_run, print_diff
+
+    store = _open_existing(db)
+    try:
+        try:
+            to_id = store.run(to_run)["id"]
+            from_id = store.run(from_run)["id"] if from_run else previous_run(store, to_id)
+        except StoreError as exc:
+            _fail(str(exc))
+        if from_id is None:
+            _fail(f"nothing to compare: no finished run before run {to_id} (see portal-audit history)")
+        if from_id == to_id:
+            _fail(f"nothing to compare: --from and --to are both run {to_id}")
+        result = diff_runs(store, from_id, to_id, _export_scores(store, from_id), _export_scores(store, to_id))
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print_diff(result, _console())
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--keep", required=True, type=click.IntRange(min=1), metavar="N",
+              help="Keep the raw HTML of the newest N finished runs.")
+def prune(db: Path, keep: int) -> None:
+    """Remove the raw HTML of older runs (findings, scores' inputs and accessibility results stay), then VACUUM.
+
+    Running and interrupted runs are never pruned. Exit 3 when another portal-audit process holds the database.
+    """
+    from portal_audit.prune import prune as prune_store
+
+    with _locked(db, "prune"):
+        store = _open_existing(db)
+        try:
+            result = prune_store(store, keep)
+        finally:
+            store.close()
+    mb = 1024 * 1024
+    click.echo(f"pruned raw HTML of {len(result['runs_pruned'])} run(s)"
+               + (f" ({', '.join(result['runs_pruned'])}): {result['pages']} page(s), {result['files']} file(s)"
+                  if result["runs_pruned"] else "")
+               + f"; kept {len(result['runs_kept'])}")
+    if result["runs_skipped"]:
+        click.echo(f"not touched (running or interrupted, may be resumed): {', '.join(result['runs_skipped'])}")
+    if result["vacuum_error"]:
+        click.echo(f"warning: VACUUM failed ({result['vacuum_error']}); the space is reused, the file does not "
+                   "shrink until the next prune", err=True)
+    if result["runs_pruned"] and not result["checkpointed"]:
+        click.echo("warning: another connection (Datasette?) is reading the database: the file shrinks at the next "
+                   "checkpoint after it closes", err=True)
+    click.echo(f"database: {result['bytes_before'] / mb:.1f} MB → {result['bytes_after'] / mb:.1f} MB")
+
+
+@cli.command("datasette-metadata")
+def datasette_metadata() -> None:
+    """Print the path of the bundled Datasette metadata: datasette audit.db -m "$(portal-audit datasette-metadata)"."""
+    from importlib import resources
+
+    click.echo(str(resources.files("portal_audit").joinpath("data/datasette-metadata.yaml")))
+
+
+# --- report and run commands (issues #5, #6): added below this line ---
+
+
+EXIT_LOCKED = 3
+
+
+@contextlib.contextmanager
+def _locked(db: Path, command: str) -> Iterator[None]:
+    """Hold the database's lock for a writing command; exit 3 at once when another process has it."""
+    from portal_audit.lock import LockHeld, db_lock
+
+    try:
+        with db_lock(db, command) as lock:
+            if lock.stale:
+                click.echo(f"note: took over the lock of a process that is gone ({_holder(lock.stale)})", err=True)
+            yield
+    except LockHeld as exc:
+        _fail(f"{exc}; try again when it has finished", EXIT_LOCKED)
+
+
+def _holder(holder: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {holder[k]}" for k in ("pid", "started_at", "command") if holder.get(k)) or "unknown"
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the published report (index.html, sites/, data/).")
+@click.option("--run", "run_id", default=None, help="Run id (default: the newest run).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def report(db: Path, out: Path, run_id: str | None, lang: str) -> None:
+    """Write the published report: province summary, one scorecard per site, data files."""
+    from portal_audit.report.render import write_report
+    from portal_audit.store import Store
+
+    try:
+        store = Store(db)
+        try:
+            index = write_report(store, out, lang=lang, run_id=run_id)
+        finally:
+            store.close()
+    except StoreError as exc:
+        _fail(str(exc))
+    click.echo(f"report: {index}")
+
+
+def _setup_log(path: Path | None) -> None:
+    if path is None:
+        return
+    import logging
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+@cli.command("run")
+@click.option("--config", "-c", required=True, type=click.Path(dir_okay=False), help="Site registry (YAML).")
+@click.option("--db", required=True, type=click.Path(dir_okay=False, path_type=Path), help="SQLite database.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the published report.")
+@click.option("--resume", is_flag=True, help="Continue the newest run if it was interrupted (nothing stored is "
+                                             "fetched again); without it a new run starts.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--no-browser", is_flag=True, help="Static accessibility rules only; rendered rules not checked.")
+@click.option("--quiet", "-q", is_flag=True, help="For cron: no progress, only the final summary.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append the run's log (crawler included) to this file.")
+def run_command(config: str, db: Path, out: Path, resume: bool, lang: str, no_browser: bool, quiet: bool,
+                log_path: Path | None) -> None:
+    """Everything, for cron: crawl → render → audit → score → report, then a summary.
+
+    Exit 0 when every site was fully audited, 1 when the run finished but some sites could not be
+    (unreachable, blocked, no browser) or the run was interrupted, 2 on a usage or configuration error,
+    3 when another portal-audit process holds the database.
+    """
+    from portal_audit.store import Store
+    from portal_audit.weekly import print_run_summary, run_weekly
+
+    registry_ = _load(config, ())
+    _setup_log(log_path)
+    echo = (lambda line: logging.getLogger("portal_audit.run").info("%s", line)) if quiet else _echo_and_log
+    with _locked(db, "run"):
+        try:
+            store = Store(db)
+        except StoreError as exc:
+            _fail(str(exc))
+        try:
+            result = run_weekly(registry_, store, out, lang=lang, resume=resume, use_browser=not no_browser,
+                                crawl=lambda reg, st, resume_id: _logged(_crawl_stage(reg, st, resume_id, quiet),
+                                                                         echo),
+                                echo=echo)
+            print_run_summary(result, store, _console())
+        finally:
+            store.close()
+    if result.crawl_status != "finished":
+        click.echo(f"run {result.run_id} was interrupted; continue it with --resume", err=True)
+    sys.exit(EXIT_OK if result.complete else EXIT_SITE_FAILURES)
+
+
+def _logged(outcome: Any, echo: Any) -> Any:
+    if line := revalidation_line(outcome):
+        echo(line)
+    return outcome
+
+
+def _echo_and_log(line: str) -> None:
+    click.echo(line)
+    logging.getLogger("portal_audit.run").info("%s", line)
 
 
 def main() -> None:

@@ -23,10 +23,12 @@ from portal_audit.a11y.static import check_tree
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.pagefacts import parse_html
 from portal_audit.netsafety import Allowance
+from portal_audit.prune import refuse_pruned
 from portal_audit.registry import parse_networks
 from portal_audit.render.browser import BrowserUnavailable
 from portal_audit.store import Store, decompress_html, dumps, utcnow
 from portal_audit.technical.speed import Measurement, measure
+from portal_audit.trend import forget_scores
 
 log = logging.getLogger("portal_audit.a11y")
 
@@ -126,6 +128,7 @@ class A11yStage:
         return asyncio.run(self._run(site_ids))
 
     async def _run(self, site_ids: list[str] | None) -> list[SiteSummary]:
+        refuse_pruned(self.store, self.run_id, "rendered")
         sites = [s for s in self.store.sites(self.run_id) if site_ids is None or s["id"] in site_ids]
         self._begin()
         summaries: list[SiteSummary] = []
@@ -272,6 +275,7 @@ class A11yStage:
         db = self.store.db
         at = utcnow()
         with db.atomic():
+            forget_scores(self.store, self.run_id)
             for table in ("a11y_results", "renders", "page_speed"):
                 db.execute(f"DELETE FROM {table} WHERE run_id = ? AND site_id = ?", [self.run_id, site_id])
             db["a11y_results"].insert_all(rows, batch_size=1000)

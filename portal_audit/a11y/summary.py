@@ -54,7 +54,8 @@ def legal_citation(point: str | None) -> str | None:
 def _template_counts(store: Store, run_id: str, site_id: str) -> tuple[dict[str | None, int], dict[str | None, int]]:
     pages: dict[str | None, int] = {}
     for row in store.query("SELECT template_fp, count(DISTINCT final_url) AS n FROM pages WHERE run_id = ? AND "
-                           "site_id = ? AND status = 200 AND html_zlib IS NOT NULL GROUP BY template_fp",
+                           "site_id = ? AND status = 200 AND (html_zlib IS NOT NULL OR template_fp IS NOT NULL) "
+                           "GROUP BY template_fp",
                            [run_id, site_id]):
         pages[row["template_fp"]] = row["n"]
     rendered: dict[str | None, int] = {}

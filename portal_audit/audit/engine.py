@@ -19,8 +19,10 @@ from portal_audit.audit.dates import find_dates, newest, working_days_between
 from portal_audit.audit.detectors import DETECTORS, MAX_EVIDENCE, Evidence, Found, text
 from portal_audit.audit.services import Service, find_services
 from portal_audit.audit.technical import judge_check
+from portal_audit.prune import refuse_pruned
 from portal_audit.render.discover import render_note
 from portal_audit.store import Store, dumps
+from portal_audit.trend import forget_scores
 
 log = logging.getLogger("portal_audit.audit")
 
@@ -183,6 +185,7 @@ def audit_run(store: Store, run_id: str | None = None, override: list[str] | Non
     """
     run = store.run(run_id)
     run_id = run["id"]
+    refuse_pruned(store, run_id, "audited")
     crawl_day = date.fromisoformat(run["started_at"][:10])
     judge_day = as_of or crawl_day  # freshness is judged as of this day (the crawl's, unless told otherwise)
     sites = store.sites(run_id)
@@ -211,6 +214,7 @@ def audit_run(store: Store, run_id: str | None = None, override: list[str] | Non
                     "missing": dumps(f.missing), "evidence": dumps([e.as_dict() for e in f.evidence]),
                 })
     with store.db.atomic():
+        forget_scores(store, run_id)
         store.db.execute("DELETE FROM findings WHERE run_id = ?", (run_id,))
         store.db.execute("DELETE FROM services WHERE run_id = ?", (run_id,))
         if finding_rows:
