@@ -1,7 +1,7 @@
 """The ``portal-audit`` command line.
 
 Exit codes are part of the interface (cron and CI read them): 0 ok, 1 finished but some sites failed,
-2 usage or configuration error.
+2 usage or configuration error, 3 another portal-audit process holds the database's lock.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ and deterministic, are simply computed again. The caller holds the database lock
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,9 +40,9 @@ class WeeklyResult:
         return self.crawl_status == "finished" and not self.not_fully_checked
 
 
-def resumable_run(store: Store, registry: Registry) -> dict[str, Any] | None:
+def resumable_run(store: Store, registry: Registry, out: Path) -> dict[str, Any] | None:
     """The run of these sites that still has work left: a crawl left running (killed) or interrupted, or
-    the newest run when its crawl finished but its accessibility stage or audit did not."""
+    the newest run when its crawl finished but its accessibility stage, audit or report in ``out`` did not."""
     sites = {(s.id, s.url) for s in registry.sites}
     unfinished = store.resumable_run(sites)
     if unfinished is not None:
@@ -53,7 +54,17 @@ def resumable_run(store: Store, registry: Registry) -> dict[str, Any] | None:
     if newest["status"] != "finished" or {(s["id"], s["url"]) for s in store.sites(newest["id"])} != sites:
         return None
     audited = store.db.execute("SELECT 1 FROM audits WHERE run_id = ?", (newest["id"],)).fetchone()
-    return None if audited and not _sites_to_render(store, newest["id"]) else newest
+    done = audited and not _sites_to_render(store, newest["id"]) and reported_run(out) == newest["id"]
+    return None if done else newest
+
+
+def reported_run(out: Path) -> str | None:
+    """The run id of the report published in ``out`` (its data/summary.json), None when there is none."""
+    try:
+        summary = json.loads((out / "data" / "summary.json").read_text(encoding="utf-8"))
+        return str(summary["run"]["id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _sites_to_render(store: Store, run_id: str) -> list[str]:
@@ -71,7 +82,7 @@ def run_weekly(registry: Registry, store: Store, out: Path, *, lang: str = "vi",
     from portal_audit.a11y.stage import A11yStage
     from portal_audit.audit.engine import audit_run
 
-    previous = resumable_run(store, registry) if resume else None
+    previous = resumable_run(store, registry, out) if resume else None
     if resume and previous is None:
         echo("nothing to resume: every run of these sites is complete; starting a new run")
     crawl_done = previous is not None and previous["status"] == "finished"

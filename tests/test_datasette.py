@@ -13,7 +13,7 @@ import yaml
 from portal_audit.store import Store
 
 QUERIES = ("latest_run_sites", "failed_checks_latest", "broken_links_latest", "accessibility_rules_by_sites",
-           "service_levels", "runs_over_time", "site_checks_over_time")
+           "service_levels", "runs_over_time", "site_checks_over_time", "scores_over_time")
 
 
 def metadata_path(cli) -> Path:

@@ -171,6 +171,7 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
 
             all_done.addBoth(final_progress)
         process.start(stop_after_crawl=False)
+        _restore_signal_handlers()
 
     writer.flush()
     if not process.interrupted and render:
@@ -202,3 +203,17 @@ def _gather_host_facts(store: Store, run_id: str, registry: Registry) -> None:
                        user_agent=registry.user_agent, extra_ca_file=site.tls_ca_file)
         with store.db.atomic():
             store.db["host_facts"].upsert_all(rows(run_id, site.id, site.url, facts), pk=("run_id", "site_id", "kind"))
+
+
+def _restore_signal_handlers() -> None:
+    """Scrapy's Ctrl-C/SIGTERM handlers stay installed after its reactor stops, and then do nothing: a
+    SIGTERM from systemd during the later stages (render, audit, report) would be ignored. Put back the
+    defaults, so those stages stop at once (each writes per site or in one transaction, and a resume
+    continues them)."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread (a crawl started from a worker thread keeps what it has)
+        pass

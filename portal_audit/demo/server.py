@@ -445,8 +445,9 @@ class DemoProvince:
     that CA's certificate (PEM bytes), which ``write_registry`` writes next to the registry.
     """
 
-    def __init__(self, base_port: int = 0):
+    def __init__(self, base_port: int = 0, hosts_dir: Path | None = None):
         self.base_port = base_port
+        self.hosts_dir = hosts_dir or HOSTS_DIR  # a copy lets a test change a page between two runs
         self.ca_pem: bytes = b""
         self.urls: dict[str, str] = {}
         self.closed_url: str = ""
@@ -476,7 +477,7 @@ class DemoProvince:
             self._closed_socket = self._reserve_closed_port()
             self.closed_url = f"http://127.0.0.1:{self._closed_socket.getsockname()[1]}/"
             for key, server in self.servers.items():
-                server.site = HostSite(key, self.bases)
+                server.site = HostSite(key, self.bases, root=self.hosts_dir / key)
         except BaseException:
             self.stop()
             raise
