@@ -774,13 +774,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_baseline:
         baseline_child(args.child_baseline, args.child_out, args.baseline_limit)
         return 0
-    command = ct.portal_audit_command()
-    if command is None:
-        print("portal-audit is not installed in this environment (pip install -e .)", file=sys.stderr)
+    ready = ct.bench_prerequisites(args.server)
+    if ready is None:
         return 2
-    use_nginx = ct.choose_nginx(args.server)
-    if use_nginx is None:
-        return 2
+    command, use_nginx = ready
     workdir = ct.make_workdir(args.keep, "portal-audit-a11y-bench-")
     server: ct.Server | None = None
     try:
@@ -788,10 +785,7 @@ def main(argv: list[str] | None = None) -> int:
         if site_dir.exists():
             shutil.rmtree(site_dir)
         site = generate_a11y_site(site_dir, args.pages, args.seed)
-        port = ct.free_port()
-        server = ct.start_server(site_dir, workdir, port, use_nginx)
-        first_article = next((site_dir / "tin-tuc").rglob("*.html")).relative_to(site_dir).as_posix()
-        ct.wait_ready(server, first_article)
+        server = ct.serve_site(site_dir, workdir, use_nginx)
         registry = workdir / "registry.yaml"
         ct.write_registry(registry, server.base_url, max(3000, site.pages + 100))
         db = workdir / "a11y.db"

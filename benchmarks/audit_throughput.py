@@ -217,13 +217,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Generate, serve, crawl, audit, report; the server and the temp dir are cleaned up whatever happens."""
     args = parse_args(argv)
-    command = ct.portal_audit_command()
-    if command is None:
-        print("portal-audit is not installed in this environment (pip install -e .)", file=sys.stderr)
+    ready = ct.bench_prerequisites(args.server)
+    if ready is None:
         return 2
-    use_nginx = ct.choose_nginx(args.server)
-    if use_nginx is None:
-        return 2
+    command, use_nginx = ready
     workdir = ct.make_workdir(args.keep, "portal-audit-audit-bench-")
     server: ct.Server | None = None
     try:
@@ -231,10 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         if site.exists():
             shutil.rmtree(site)  # regenerate: a stale site from another --pages would skew the counts
         info = ct.generate_site(site, args.pages, args.seed)
-        port = ct.free_port()
-        server = ct.start_server(site, workdir, port, use_nginx)
-        first_article = next((site / "tin-tuc").rglob("*.html")).relative_to(site).as_posix()
-        ct.wait_ready(server, first_article)
+        server = ct.serve_site(site, workdir, use_nginx)
 
         registry = workdir / "registry.yaml"
         write_registry(registry, server.base_url, max(3000, info.pages + 100), args.unit_type)

@@ -460,7 +460,13 @@ class RunResult:
 
 
 def run_measured(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, int]:
-    """Run ``cmd`` to completion; return (wall seconds, peak RSS in MB, exit code).
+    """Run ``cmd`` to completion; return (wall seconds, peak RSS in MB, exit code)."""
+    seconds, _cpu, rss, code = measure_child(cmd, cwd, log)
+    return seconds, rss, code
+
+
+def measure_child(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, int]:
+    """Run ``cmd`` to completion; return (wall seconds, CPU seconds, peak RSS in MB, exit code).
 
     ``os.wait4`` returns the rusage of exactly this child, so its ``ru_maxrss`` is the true peak (kB on Linux).
     ``getrusage(RUSAGE_CHILDREN)`` would give the maximum over *all* children so far (the server included), and
@@ -477,7 +483,7 @@ def run_measured(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, in
         seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     rss_kb = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
-    return seconds, rss_kb / 1024, proc.returncode
+    return seconds, usage.ru_utime + usage.ru_stime, rss_kb / 1024, proc.returncode
 
 
 def baseline_child(url: str, out: Path) -> None:
@@ -656,6 +662,24 @@ def start_server(site: Path, workdir: Path, port: int, use_nginx: bool) -> Serve
     return start_nginx(nginx, site, workdir, port) if nginx else start_python_server(site, workdir, port)
 
 
+def bench_prerequisites(server: str) -> tuple[list[str], bool] | None:
+    """The installed portal-audit command and whether nginx serves the site; None (the reason printed) when
+    the benchmark cannot run here."""
+    command = portal_audit_command()
+    if command is None:
+        print("portal-audit is not installed in this environment (pip install -e .)", file=sys.stderr)
+        return None
+    use_nginx = choose_nginx(server)
+    return None if use_nginx is None else (command, use_nginx)
+
+
+def serve_site(site: Path, workdir: Path, use_nginx: bool) -> Server:
+    """Serve a generated site on a free port; return once its first article answers."""
+    server = start_server(site, workdir, free_port(), use_nginx)
+    wait_ready(server, next((site / "tin-tuc").rglob("*.html")).relative_to(site).as_posix())
+    return server
+
+
 def make_workdir(keep: Path | None, prefix: str) -> Path:
     """--keep DIR (created) or a fresh temporary directory."""
     if keep:
@@ -692,10 +716,7 @@ def main(argv: list[str] | None = None) -> int:
         if site.exists():
             shutil.rmtree(site)  # regenerate: a stale site from another --pages would skew the counts
         info = generate_site(site, args.pages, args.seed)
-        port = free_port()
-        server = start_server(site, workdir, port, use_nginx)
-        first_article = next((site / "tin-tuc").rglob("*.html")).relative_to(site).as_posix()
-        wait_ready(server, first_article)
+        server = serve_site(site, workdir, use_nginx)
 
         print(f"site: {info.pages} HTML pages (1 index, {info.categories} categories, {info.articles} articles), "
               f"{info.total_bytes / 1e6:.1f} MB, {info.total_bytes / info.pages / 1024:.1f} KiB/page average, "

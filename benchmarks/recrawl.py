@@ -24,16 +24,13 @@ What it does:
 from __future__ import annotations
 
 import argparse
-import os
 import pstats
 import re
 import shutil
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,24 +58,10 @@ def db_size(db: Path) -> int:
     return sum(Path(f"{db}{suffix}").stat().st_size for suffix in ("", "-wal") if Path(f"{db}{suffix}").exists())
 
 
-def run_measured(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, int]:
-    """crawl_throughput.run_measured plus the child's CPU seconds, from the same exact ``os.wait4`` rusage."""
-    with log.open("wb") as fh:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except BaseException:
-            ct.stop_process(proc)
-            raise
-        seconds = time.perf_counter() - started
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
-
-
 def crawl(command: list[str], registry: Path, db: Path, workdir: Path, label: str, *extra: str) -> Run:
     log = workdir / f"{label}.log"
-    seconds, cpu, rss, rc = run_measured([*command, "crawl", "--config", str(registry), "--db", str(db), "-q", *extra],
-                                         workdir, log)
+    seconds, cpu, rss, rc = ct.measure_child(
+        [*command, "crawl", "--config", str(registry), "--db", str(db), "-q", *extra], workdir, log)
     with sqlite3.connect(db) as con:
         run_id = con.execute("SELECT id FROM runs ORDER BY started_at DESC, id DESC").fetchone()[0]
         pages = con.execute("SELECT count(*) FROM pages WHERE run_id = ? AND status = 200", (run_id,)).fetchone()[0]
@@ -91,7 +74,7 @@ def profile(registry: Path, db: Path, workdir: Path) -> None:
     """One more re-crawl under cProfile (in a subprocess: Twisted's reactor runs once per process)."""
     out = workdir / "recrawl.prof"
     log = workdir / "profile.log"
-    ct.run_measured([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "portal_audit", "crawl", "--config",
+    ct.measure_child([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "portal_audit", "crawl", "--config",
                      str(registry), "--db", str(db), "-q"], workdir, log)
     if not out.exists():
         print(f"profile failed, see {log}")
@@ -113,13 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-reference", action="store_true", help="skip run 3 (re-crawl with --no-cache)")
     args = parser.parse_args(argv)
 
-    command = ct.portal_audit_command()
-    if command is None:
-        print("portal-audit is not installed in this environment (pip install -e .)", file=sys.stderr)
+    ready = ct.bench_prerequisites(args.server)
+    if ready is None:
         return 2
-    use_nginx = ct.choose_nginx(args.server)
-    if use_nginx is None:
-        return 2
+    command, use_nginx = ready
     workdir = ct.make_workdir(args.keep, "portal-audit-recrawl-")
     server: ct.Server | None = None
     try:
@@ -127,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         if site.exists():
             shutil.rmtree(site)
         info = ct.generate_site(site, args.pages)
-        server = ct.start_server(site, workdir, ct.free_port(), use_nginx)
-        ct.wait_ready(server, next((site / "tin-tuc").rglob("*.html")).relative_to(site).as_posix())
+        server = ct.serve_site(site, workdir, use_nginx)
         registry = workdir / "registry.yaml"
         ct.write_registry(registry, server.base_url, max(3000, info.pages + 100))
         db = workdir / "recrawl.db"

@@ -360,7 +360,7 @@ def _open_existing(db: Path) -> Any:
         _fail(str(exc))
 
 
-def _export_scores(store: Any, run_id: str) -> dict[str, Any]:
+def _kept_scores(store: Any, run_id: str) -> dict[str, Any]:
     """Site scores of an audited run (kept in run_scores once computed); empty for a run never audited."""
     from portal_audit.trend import run_scores
 
@@ -411,7 +411,7 @@ def diff(db: Path, from_run: str | None, to_run: str | None, fmt: str) -> None:
             _fail(f"nothing to compare: no finished run before run {to_id} (see portal-audit history)")
         if from_id == to_id:
             _fail(f"nothing to compare: --from and --to are both run {to_id}")
-        result = diff_runs(store, from_id, to_id, _export_scores(store, from_id), _export_scores(store, to_id))
+        result = diff_runs(store, from_id, to_id, _kept_scores(store, from_id), _kept_scores(store, to_id))
     finally:
         store.close()
     if fmt == "json":

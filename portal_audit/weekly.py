@@ -134,7 +134,7 @@ def print_run_summary(result: WeeklyResult, store: Store, console: Any) -> None:
     from rich.table import Table
 
     scored = {s["id"]: s for s in (result.document or {}).get("sites", [])}
-    changes = {site_id: entry for site_id, entry in ((result.diff or {}).get("sites") or {}).items()}
+    changes = (result.diff or {}).get("sites") or {}
     table = Table(title=f"run {result.run_id} ({'resumed, ' if result.resumed else ''}{result.crawl_status})")
     for column in ("site", "crawl", "pages", "score", "since last run", "note"):
         table.add_column(column)
