@@ -69,7 +69,6 @@ import json
 import random
 import re
 import shutil
-import signal
 import sqlite3
 import struct
 import sys
@@ -947,8 +946,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"a11y_speedup: {speedup:.1f}")
         return 0
     finally:
-        if server is not None:
-            ct.stop_process(server.proc, signal.SIGQUIT if server.kind == "nginx" else signal.SIGTERM)
+        ct.stop_server(server)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 

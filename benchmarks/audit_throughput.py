@@ -33,7 +33,6 @@ import io
 import pstats
 import re
 import shutil
-import signal
 import sqlite3
 import statistics
 import sys
@@ -287,9 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"audit_share: {share:.3f}")
         return 0
     finally:
-        if server is not None:
-            # nginx: SIGQUIT is a graceful stop of master and worker; twistd and http.server stop on SIGTERM.
-            ct.stop_process(server.proc, signal.SIGQUIT if server.kind == "nginx" else signal.SIGTERM)
+        ct.stop_server(server)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 

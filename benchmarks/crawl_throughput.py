@@ -680,6 +680,12 @@ def serve_site(site: Path, workdir: Path, use_nginx: bool) -> Server:
     return server
 
 
+def stop_server(server: Server | None) -> None:
+    """nginx: SIGQUIT is a graceful stop of master and worker; twistd and http.server stop on SIGTERM."""
+    if server is not None:
+        stop_process(server.proc, signal.SIGQUIT if server.kind == "nginx" else signal.SIGTERM)
+
+
 def make_workdir(keep: Path | None, prefix: str) -> Path:
     """--keep DIR (created) or a fresh temporary directory."""
     if keep:
@@ -776,9 +782,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crawl_ratio: {ratio:.3f}")
         return 0
     finally:
-        if server is not None:
-            # nginx: SIGQUIT is a graceful stop of master and worker; twistd and http.server stop on SIGTERM.
-            stop_process(server.proc, signal.SIGQUIT if server.kind == "nginx" else signal.SIGTERM)
+        stop_server(server)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -27,7 +27,6 @@ import argparse
 import pstats
 import re
 import shutil
-import signal
 import sqlite3
 import statistics
 import sys
@@ -169,8 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"recrawl_ratio: {ratio:.3f}")
         return 0
     finally:
-        if server is not None:
-            ct.stop_process(server.proc, signal.SIGQUIT if server.kind == "nginx" else signal.SIGTERM)
+        ct.stop_server(server)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
