@@ -234,3 +234,12 @@ def test_unknown_language_is_refused(tmp_path: Path) -> None:
 ])
 def test_only_http_urls_become_links(url: Any, ok: bool) -> None:
     assert web_url(url) is ok
+
+
+def test_engine_reasons_are_marked_english_in_a_vietnamese_report(rendered: Path, tmp_path: Path) -> None:
+    """The engine's reasons are English: in a report of another language they carry lang="en" (WCAG 3.1.2)."""
+    site = next(iter(sorted((rendered / "sites").glob("*.html"))))
+    reasons = re.findall(r'<span lang="en">reason of ([\w.-]+)', read(site))
+    assert reasons, "no reason marked as English in the Vietnamese scorecard"
+    render_report(synthetic_document(), tmp_path, lang="en")
+    assert '<span lang="en">' not in read(tmp_path / "sites" / site.name)
