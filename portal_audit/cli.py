@@ -504,7 +504,21 @@ def report(db: Path, out: Path, run_id: str | None, lang: str) -> None:
             store.close()
     except StoreError as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{out}: cannot write the report there ({exc})")
     click.echo(f"report: {index}")
+
+
+def _writable_folder(out: Path) -> None:
+    """Fail before any crawling when the report could not be written (a weekly run must not waste an hour)."""
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        _fail(f"{out}: cannot write the report there ({exc.strerror or exc})")
 
 
 def _setup_log(path: Path | None) -> None:
@@ -512,8 +526,11 @@ def _setup_log(path: Path | None) -> None:
         return
     import logging
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{path}: cannot write the log there ({exc.strerror or exc})")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
@@ -544,6 +561,7 @@ def run_command(config: str, db: Path, out: Path, resume: bool, lang: str, no_br
     from portal_audit.weekly import print_run_summary, run_weekly
 
     registry_ = _load(config, ())
+    _writable_folder(out)
     _setup_log(log_path)
     echo = (lambda line: logging.getLogger("portal_audit.run").info("%s", line)) if quiet else _echo_and_log
     with _locked(db, "run"):

@@ -216,3 +216,16 @@ def test_resume_after_the_report_was_lost_redoes_only_the_later_stages(uninterru
     assert json.loads((site / "data" / "summary.json").read_text(encoding="utf-8"))["run"]["id"] == \
         export(work)["run"]["id"]
     assert sum(len(s.hits) for s in province.demo.servers.values()) == before  # nothing crawled again
+
+
+@pytest.mark.parametrize("option", ["--out", "--log"])
+def test_unwritable_report_or_log_is_refused_before_crawling(province: Province, tmp_path: Path, option: str) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    out = blocker / "site" if option == "--out" else tmp_path / "site"
+    extra = ("--log", str(blocker / "run.log")) if option == "--log" else ()
+    result = weekly(province, tmp_path / "audit.db", out, *extra)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "cannot write" in result.stderr and str(blocker) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "audit.db").exists()
