@@ -103,6 +103,8 @@ def _checks(store: Store, run_id: str, site_id: str) -> list[dict[str, Any]]:
             "missing_elements": json.loads(row["missing"] or "[]"),
             "evidence": json.loads(row["evidence"] or "[]"),
             "checklist": row["checklist"], "in_force": bool(row["in_force"]), "weight": row["weight"],
+            "reason_template": row.get("reason_template"),
+            "reason_params": json.loads(row["reason_params"]) if row.get("reason_params") else None,
         })
     return checks
 

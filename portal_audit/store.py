@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -173,6 +173,8 @@ CREATE TABLE IF NOT EXISTS findings (
     reason TEXT,
     missing TEXT,
     evidence TEXT,
+    reason_template TEXT,
+    reason_params TEXT,
     PRIMARY KEY (run_id, site_id, checklist, item_id)
 );
 CREATE TABLE IF NOT EXISTS services (
@@ -288,7 +290,12 @@ CREATE TABLE IF NOT EXISTS prunes (
 MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services, render discovery",
                    3: "accessibility: static and axe-core results, renders",
                    4: "host facts (TLS, http→https, DNS) and live page speed for the technical checks",
-                   5: "kept run scores for trends; prune records"}
+                   5: "kept run scores for trends; prune records",
+                   6: "findings: reason_template and reason_params (translatable reasons)"}
+
+# Columns added to tables that existed before: (version, table, column, declaration). SCHEMA creates new
+# tables with them; an older store gets them by ALTER TABLE (skipped when the column is already there).
+ADDED_COLUMNS = [(6, "findings", "reason_template", "TEXT"), (6, "findings", "reason_params", "TEXT")]
 
 # Tables whose rows belong to a run and so freeze with it.
 RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors", "host_facts")
@@ -351,6 +358,10 @@ class Store:
             return
         with self.db.atomic():
             self.db.executescript(SCHEMA + _immutability_triggers())
+            for _version, table, column, declaration in ADDED_COLUMNS:
+                columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+                if column not in columns:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 self.db.execute("INSERT INTO schema_migrations (version, applied_at, note) VALUES (?, ?, ?)",
                                 (version, utcnow(), MIGRATION_NOTES[version]))

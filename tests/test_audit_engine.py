@@ -60,3 +60,38 @@ sites:
     crashed = [r for r in rows if r["outcome"] == "not_checked"]
     assert crashed and all("detector error: RuntimeError: boom" in r["reason"] for r in crashed)
     assert counts.get("passed", 0) + counts.get("failed", 0) + counts.get("partial", 0) > 0  # the rest was judged
+
+
+def test_a_reason_is_its_english_text_and_keeps_template_and_params() -> None:
+    import json
+    import pickle
+
+    from portal_audit.audit.reasons import Reason, join_reasons, known, reason, reason_label
+
+    bad, docs = 1, 4
+    made = reason("{n} of {total} document(s) cannot be downloaded", n=bad, total=docs)
+    assert isinstance(made, str) and isinstance(made, Reason)
+    assert made == f"{bad} of {docs} document(s) cannot be downloaded"
+    assert made.template == "{n} of {total} document(s) cannot be downloaded"
+    assert made.params == {"n": 1, "total": 4}
+    assert json.loads(json.dumps(made.params)) == made.params
+    assert json.dumps(made) == json.dumps(str(made))  # stored and exported as the plain text
+    assert pickle.loads(pickle.dumps(made)).params == made.params
+    assert "cannot be downloaded" in made and made.startswith("1 of 4")
+
+    listed = reason("footer lacks: {items}", items=[reason_label("person responsible"), "e-mail"])
+    assert listed == "footer lacks: " + ", ".join(["person responsible", "e-mail"])
+    assert listed.params == {"items": ["person responsible", "e-mail"]}
+
+    joined = join_reasons([reason("missing: {names}", names="A; B"), "crawl note", None])
+    assert joined == "missing: A; B; crawl note"
+    assert isinstance(joined, Reason) and joined.template == "{part0}; {part1}"
+    assert joined.params == {"part0": {"template": "missing: {names}", "params": {"names": "A; B"}},
+                             "part1": {"text": "crawl note"}}
+    assert Reason(joined.template, json.loads(json.dumps(joined.params))) == joined  # JSON round trip
+    assert join_reasons(["a", "b"]) == "a; b" and not isinstance(join_reasons(["a", "b"]), Reason)
+    assert join_reasons([]) is None
+
+    header = known("HSTS max-age is 30 day(s), less than 180", ["HSTS max-age is {days} day(s), less than 180"])
+    assert isinstance(header, Reason) and header.params == {"days": "30"}
+    assert not isinstance(known("something else", ["HSTS max-age is {days} day(s), less than 180"]), Reason)

@@ -94,3 +94,36 @@ def test_catalogues_load_through_babel_translations() -> None:
     assert translations("vi").gettext("Score") == "Điểm"
     assert translations("en").gettext("Score") == "Score"
     assert resources.files("portal_audit.reports").joinpath("templates/index.html.j2").is_file()
+
+
+# --- the audit engine's reasons (portal_audit/audit/reasons.py) ---------------------------------------------
+
+REASON_KEYWORDS = {"reason": None, "reason_label": None, "reason_template": None}
+
+
+def reason_msgids() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT / "portal_audit" / "audit"), [("**.py", "python")], keywords=REASON_KEYWORDS):
+        found.setdefault(message, []).append(f"portal_audit/audit/{filename}:{lineno}")
+    return found
+
+
+def test_every_engine_reason_has_a_vietnamese_translation_with_the_same_placeholders() -> None:
+    from portal_audit.audit.reasons import placeholders
+
+    messages = reason_msgids()
+    assert len(messages) > 100 and "{n} of {total} document(s) cannot be downloaded" in messages
+    assert "person responsible" in messages and "missing: {names}" in messages
+    vi, en = catalogue("vi"), catalogue("en")
+    missing = [f"{m} ({', '.join(locs)})" for m, locs in messages.items() if not vi.get(m, "").strip()]
+    assert not missing, "engine reasons untranslated in vi:\n" + "\n".join(missing)
+    assert not [m for m in messages if m not in en]
+    for msgid in messages:
+        assert placeholders(msgid) == placeholders(vi[msgid]), msgid
+
+
+def test_babel_cfg_extracts_the_engine_modules() -> None:
+    cfg = (ROOT / "reports" / "babel.cfg").read_text(encoding="utf-8")
+    assert "[python: portal_audit/audit/**.py]" in cfg
+    assert all(f"-k {keyword}" in cfg for keyword in REASON_KEYWORDS)

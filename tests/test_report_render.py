@@ -243,3 +243,60 @@ def test_engine_reasons_are_marked_english_in_a_vietnamese_report(rendered: Path
     assert reasons, "no reason marked as English in the Vietnamese scorecard"
     render_report(synthetic_document(), tmp_path, lang="en")
     assert '<span lang="en">' not in read(tmp_path / "sites" / site.name)
+
+
+def _with_templates(document: dict[str, Any]) -> dict[str, Any]:
+    from portal_audit.audit.reasons import english, join_reasons, reason, reason_label
+
+    doc = copy.deepcopy(document)
+    made = {
+        "nd43.a": reason("{n} of {total} document(s) cannot be downloaded", n=1, total=4),
+        "nd43.b": join_reasons([reason("missing: {names}", names=f"Lịch công tác {PAYLOAD}"),
+                                "navigation built by JavaScript was not rendered (error: x)",
+                                reason("newest dated item {date} is {age} working days old (limit {limit})",
+                                       date="2026-11-01", age=20, limit=15)]),
+        "tech.https": reason("footer lacks: {items}", items=[reason_label("person responsible"), "e-mail"]),
+        "nd43.x": reason("site not crawled ({status}: {why})", status="unreachable", why=english(PAYLOAD)),
+    }
+    for site in doc["sites"]:
+        for check in site["checks"]:
+            if check["id"] in made:
+                value = made[check["id"]]
+                check.update(reason=str(value), reason_template=value.template,
+                             reason_params=json.loads(json.dumps(value.params)))
+    return doc
+
+
+def test_reasons_with_a_template_are_translated_in_a_vietnamese_report(tmp_path: Path) -> None:
+    document = _with_templates(synthetic_document())
+    render_report(document, tmp_path / "vi", lang="vi")
+    render_report(document, tmp_path / "en", lang="en")
+    vi, en = read(tmp_path / "vi" / "sites" / "site-0.html"), read(tmp_path / "en" / "sites" / "site-0.html")
+    assert "không tải được 1 trên 4 tệp văn bản" in vi
+    assert "1 of 4 document(s) cannot be downloaded" not in vi
+    assert "phần chân trang thiếu: người chịu trách nhiệm, thư điện tử" in vi
+    assert "tin/bài mới nhất ngày 2026-11-01 đã 20 ngày làm việc (giới hạn 15)" in vi
+    assert "thiếu: Lịch công tác &lt;script&gt;" in vi  # parameters stay escaped
+    # A part of a joined reason with no template stays English, marked as such.
+    assert '<span lang="en">navigation built by JavaScript was not rendered (error: x)</span>' in vi
+    # An English parameter (a crawl error) stays English inside the Vietnamese sentence, marked and escaped.
+    assert 'chưa thu thập được dữ liệu trang web (unreachable: <span lang="en">&lt;script&gt;' in vi
+    assert PAYLOAD not in vi and PAYLOAD not in en
+    assert "1 of 4 document(s) cannot be downloaded" in en
+    assert "footer lacks: person responsible, e-mail" in en
+    assert "newest dated item 2026-11-01 is 20 working days old (limit 15)" in en
+    assert '<span lang="en">' not in en and "không tải được" not in en
+    # Checks without a template keep the English reason, marked lang="en".
+    assert '<span lang="en">reason of nd43.c' in vi
+
+
+def test_an_untranslated_template_falls_back_to_the_english_reason(tmp_path: Path) -> None:
+    from portal_audit.report.reasons import translated_reason
+
+    check = {"reason": "something new", "reason_template": "something {new}", "reason_params": {"new": "new"}}
+    assert translated_reason(check, "vi") is None
+    assert translated_reason({"reason": "x", "reason_template": None}, "vi") is None
+    assert translated_reason({"reason": "no linked documents", "reason_template": "no linked documents",
+                              "reason_params": {}}, "en") is None
+    assert translated_reason({"reason": "no linked documents", "reason_template": "no linked documents",
+                              "reason_params": {}}, "vi") == "không có tệp văn bản nào được liên kết"

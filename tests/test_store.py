@@ -91,3 +91,29 @@ def test_database_opens_in_datasette_as_is(tmp_path: Path) -> None:
 
     rows = asyncio.run(fetch())
     assert rows[0]["title"] == "Trang chủ"
+
+
+def test_a_version_5_store_gains_the_reason_columns(tmp_path: Path) -> None:
+    """Version 6 adds two columns to an existing table: ALTER TABLE on open, once, rows kept."""
+    path = tmp_path / "old.db"
+    store = Store(path)
+    run_id = new_run(store)
+    store.db.execute("INSERT INTO findings (run_id, site_id, checklist, item_id, area, outcome, reason) "
+                     "VALUES (?, 'a', 'technical', 'tech.https', 'technical', 'failed', 'old reason')", (run_id,))
+    store.db.conn.commit()
+    store.close()
+    # Turn it back into a version 5 file: the findings table without the two columns.
+    db = sqlite3.connect(path)
+    db.executescript("ALTER TABLE findings DROP COLUMN reason_template; ALTER TABLE findings DROP COLUMN "
+                     "reason_params; DELETE FROM schema_migrations WHERE version = 6;")
+    db.commit()
+    db.close()
+    for _ in range(2):  # the second open finds version 6 and changes nothing
+        store = Store(path)
+        columns = [r[1] for r in store.db.execute("PRAGMA table_info(findings)")]
+        assert columns[-2:] == ["reason_template", "reason_params"]
+        row = next(store.query("SELECT reason, reason_template FROM findings"))
+        assert row == {"reason": "old reason", "reason_template": None}
+        versions = [r[0] for r in store.db.execute("SELECT version FROM schema_migrations ORDER BY version")]
+        assert versions == list(range(1, SCHEMA_VERSION + 1)) and SCHEMA_VERSION == 6
+        store.close()

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from portal_audit.audit.corpus import MAX_NAV_WORDS, Page, SiteCorpus, css_path
+from portal_audit.audit.reasons import join_reasons, reason, reason_label
 from portal_audit.text import fold, fold_short
 from portal_audit.urls import is_document
 
@@ -142,7 +143,7 @@ def nav_link(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
                                snippet=_snippet(f"{link.text} → {link.url}")))
         elif not found.note:
             # A link to another site (the province's calendar, another agency) is not this site publishing it.
-            found.note = f"only a link to another site: {link.text} → {link.url}"
+            found.note = reason("only a link to another site: {text} → {url}", text=link.text, url=link.url)
         if len(found.evidence) >= MAX_EVIDENCE:
             break
     return found
@@ -246,6 +247,12 @@ def _find_hinted_pages(corpus: SiteCorpus, key: str, with_children: bool) -> lis
 
 _DOC_NUMBER = re.compile(r"(?<![\w/])\d{1,5}/(?:(?:19|20)\d{2}/)?[a-z]{1,6}(?:-[a-z0-9]{1,10}){1,3}(?![\w/])")
 _DATE = re.compile(r"(?<!\d)\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(?:19|20)\d{2}(?!\d)")
+# Field names a reason lists ("documents list without issue_date, file"): words the report translates.
+FIELD_LABELS = (reason_label("number"), reason_label("issue_date"), reason_label("effective_date"),
+                reason_label("abstract"), reason_label("doc_type"), reason_label("issuer"), reason_label("file"),
+                reason_label("drafts"), reason_label("deadline"), reason_label("full_text"), reason_label("comment"),
+                reason_label("comments_view"), reason_label("contact"), reason_label("email"), reason_label("phone"),
+                reason_label("fax"), reason_label("address"), reason_label("name_title"))
 _DOC_FIELDS: dict[str, re.Pattern[str]] = {
     "issue_date": re.compile(r"ngay ban hanh|ban hanh ngay|ngay ky|ngay van ban"),
     "effective_date": re.compile(r"hieu luc|ngay co hieu luc|ngay ap dung"),
@@ -283,7 +290,7 @@ def documents_list(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
         if not missing:
             found.add(Evidence(url=page.final_url, snippet=_snippet(", ".join(numbers[:3])), empty=False), page)
         elif not found.note:
-            found.note = f"{page.final_url}: documents list without {', '.join(missing)}"
+            found.note = reason("{url}: documents list without {fields}", url=page.final_url, fields=missing)
         if len(found.evidence) >= MAX_EVIDENCE:
             break
     return found
@@ -363,7 +370,7 @@ def consultation(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
         for page in pages_used[:MAX_EVIDENCE]:
             found.add(Evidence(url=page.final_url, snippet=_snippet(page.title or "dự thảo")), page)
     elif pages_used:
-        found.note = f"consultation pages without {', '.join(missing)}"
+        found.note = reason("consultation pages without {fields}", fields=missing)
     return found
 
 
@@ -400,7 +407,7 @@ def contact(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
             best = (len(values), page, values)
     if best[1] is not None:
         missing = [f for f in spec["fields"] if f not in best[2]]
-        found.note = f"{best[1].final_url}: contact details without {', '.join(missing)}"
+        found.note = reason("{url}: contact details without {fields}", url=best[1].final_url, fields=missing)
     return found
 
 
@@ -435,10 +442,11 @@ def gazette(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     return found
 
 
-LEGACY_ENCODINGS = {"tcvn3_suspected": "TCVN3 (ABC) font encoding", "vni_suspected": "VNI font encoding",
-                    "undeclared_legacy": "legacy code page without a declaration",
-                    "declared_mismatch": "charset declared wrongly (browsers show mojibake)",
-                    "undecodable": "bytes that decode in no declared charset"}
+LEGACY_ENCODINGS = {"tcvn3_suspected": reason_label("TCVN3 (ABC) font encoding"),
+                    "vni_suspected": reason_label("VNI font encoding"),
+                    "undeclared_legacy": reason_label("legacy code page without a declaration"),
+                    "declared_mismatch": reason_label("charset declared wrongly (browsers show mojibake)"),
+                    "undecodable": reason_label("bytes that decode in no declared charset")}
 
 
 def unicode_text(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
@@ -452,8 +460,8 @@ def unicode_text(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
         return found
     for page in bad[:MAX_EVIDENCE]:
         found.against.append(Evidence(url=page.final_url, snippet=_encoding_problem(page)))
-    found.note = f"{len(bad)} page(s) not in Unicode: " + "; ".join(
-        f"{p.final_url} ({_encoding_problem(p)})" for p in bad[:3])
+    found.note = reason("{n} page(s) not in Unicode: {pages}", n=len(bad), pages=join_reasons(
+        [reason("{url} ({problem})", url=p.final_url, problem=_encoding_problem(p)) for p in bad[:3]]))
     return found
 
 
@@ -466,7 +474,7 @@ def _legacy_code_page(page: Page) -> bool:
 def _encoding_problem(page: Page) -> str:
     if page.encoding_issue in LEGACY_ENCODINGS:
         return LEGACY_ENCODINGS[page.encoding_issue or ""]
-    return f"legacy code page {page.detected_encoding}"
+    return reason("legacy code page {encoding}", encoding=str(page.detected_encoding))
 
 
 DETECTORS: dict[str, Callable[..., Found]] = {

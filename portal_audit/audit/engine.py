@@ -17,6 +17,7 @@ from portal_audit.audit.checklist import Checklist, default_checklists, load_che
 from portal_audit.audit.corpus import SiteCorpus, load_corpus
 from portal_audit.audit.dates import find_dates, newest, working_days_between
 from portal_audit.audit.detectors import DETECTORS, MAX_EVIDENCE, Evidence, Found, text
+from portal_audit.audit.reasons import english, join_reasons, known, reason, reason_template, split_reason
 from portal_audit.audit.services import Service, find_services
 from portal_audit.audit.technical import judge_check
 from portal_audit.prune import refuse_pruned
@@ -89,7 +90,7 @@ def _element(corpus: SiteCorpus, element: dict[str, Any], services: list[Service
                 if ev.url == page.final_url:
                     filtered.add(ev, page)
         if combined.present and not filtered.present:
-            filtered.note = filtered.note or "pages found, but without the required details"
+            filtered.note = filtered.note or reason("pages found, but without the required details")
         return filtered
     return combined
 
@@ -105,66 +106,85 @@ def _freshness(item: dict[str, Any], found: dict[str, Found], crawl_day: date) -
     if latest is None:
         return None
     age = working_days_between(latest, crawl_day) if rule.get("working_days") else (crawl_day - latest).days
-    unit = "working days" if rule.get("working_days") else "days"
     if age > rule["max_days"]:
-        return f"newest dated item {latest.isoformat()} is {age} {unit} old (limit {rule['max_days']})"
+        if rule.get("working_days"):
+            return reason("newest dated item {date} is {age} working days old (limit {limit})",
+                          date=latest.isoformat(), age=age, limit=rule["max_days"])
+        return reason("newest dated item {date} is {age} days old (limit {limit})",
+                      date=latest.isoformat(), age=age, limit=rule["max_days"])
     return None
+
+
+# render/discover.py's render_note, matched back to a translatable template.
+RENDER_NOTES = [reason_template("navigation built by JavaScript was not rendered ({status})")]
+
+
+def _not_crawled(site: dict[str, Any]) -> str:
+    if not site.get("status_reason"):
+        return reason("site not crawled ({status}: no pages)", status=str(site["status"]))
+    return reason("site not crawled ({status}: {why})", status=str(site["status"]), why=english(site["status_reason"]))
 
 
 def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], checklist: Checklist,
                services: list[Service], dvc_urls: list[str], crawl_day: date) -> Finding:
     unit_type = str(site["unit_type"])
     if not _applies(unit_type, item["applies_to"]):
-        return Finding(item, checklist, "not_applicable", f"does not apply to unit type {unit_type}", [], [])
+        return Finding(item, checklist, "not_applicable",
+                       reason("does not apply to unit type {unit_type}", unit_type=unit_type), [], [])
     if site["status"] in ("unreachable", "pending", "crawling") or not corpus.pages:
         return Finding(item, checklist, "not_checked",
-                       f"site not crawled ({site['status']}: {site.get('status_reason') or 'no pages'})", [], [])
+                       _not_crawled(site), [], [])
     if "check" in item:
         try:
-            outcome, reason, evidence = judge_check(corpus, item, services)
+            outcome, why, evidence = judge_check(corpus, item, services)
         except Exception as exc:  # one broken check must not stop the audit
             log.exception("technical check failed on %s %s", site["id"], item["id"])
-            return Finding(item, checklist, "not_checked", f"check error: {type(exc).__name__}: {exc}", [], [])
-        return Finding(item, checklist, outcome, reason, [], evidence)
+            return Finding(item, checklist, "not_checked",
+                           reason("check error: {error}: {message}", error=type(exc).__name__, message=english(exc)),
+                           [], [])
+        return Finding(item, checklist, outcome, why, [], evidence)
     elements = [e for e in item["elements"] if _applies(unit_type, e.get("applies_to"))]
     if not elements:
-        return Finding(item, checklist, "not_applicable", f"no element applies to unit type {unit_type}", [], [])
+        return Finding(item, checklist, "not_applicable",
+                       reason("no element applies to unit type {unit_type}", unit_type=unit_type), [], [])
     try:
         found = {e["id"]: _element(corpus, e, services, dvc_urls) for e in elements}
     except Exception as exc:  # one broken detector must not stop the audit
         log.exception("detector failed on %s %s", site["id"], item["id"])
-        return Finding(item, checklist, "not_checked", f"detector error: {type(exc).__name__}: {exc}", [], [])
+        return Finding(item, checklist, "not_checked",
+                       reason("detector error: {error}: {message}", error=type(exc).__name__, message=english(exc)),
+                       [], [])
     present = [e for e in elements if found[e["id"]].present]
     missing = [e for e in elements if not found[e["id"]].present]
     evidence: list[Evidence] = []
     for e in elements:
         evidence.extend(ev for ev in found[e["id"]].evidence if not ev.empty)
-    reasons = []
+    reasons: list[str] = []
     empty = [e["name_vi"] for e in missing if found[e["id"]].only_empty]
     if empty:
-        reasons.append("empty section: " + "; ".join(empty))
+        reasons.append(reason("empty section: {names}", names="; ".join(empty)))
         evidence.extend(ev for e in missing for ev in found[e["id"]].evidence if ev.empty)
     evidence.extend(ev for e in missing for ev in found[e["id"]].against)
     notes = [found[e["id"]].note for e in missing if found[e["id"]].note]
     reasons.extend(notes)
     if missing:
-        reasons.insert(0, "missing: " + "; ".join(e["name_vi"] for e in missing))
+        reasons.insert(0, reason("missing: {names}", names="; ".join(e["name_vi"] for e in missing)))
     outcome = "passed" if not missing else ("partial" if present else "failed")
     stale = _freshness(item, found, crawl_day) if outcome == "passed" else None
     if stale:
         outcome = "partial"
         reasons.append(stale)
     if outcome != "passed" and site["status"] == "partial":
-        reasons.append(f"crawl was partial ({site.get('status_reason')})")
+        reasons.append(reason("crawl was partial ({why})", why=english(site.get("status_reason"))))
     if outcome != "passed" and (note := render_note(site)):
-        reasons.append(note)
+        reasons.append(known(note, RENDER_NOTES) or note)
     if outcome != "passed" and site.get("budget_exhausted"):
-        reasons.append("page budget reached: raise max_pages to see more of the site")
+        reasons.append(reason("page budget reached: raise max_pages to see more of the site"))
     unique: list[Evidence] = []
     for ev in evidence:
         if ev not in unique:
             unique.append(ev)
-    return Finding(item, checklist, outcome, "; ".join(reasons) or None, [e["id"] for e in missing],
+    return Finding(item, checklist, outcome, join_reasons(reasons), [e["id"] for e in missing],
                    unique[: MAX_EVIDENCE * 2])
 
 
@@ -210,7 +230,10 @@ def audit_run(store: Store, run_id: str | None = None, override: list[str] | Non
                     "run_id": run_id, "site_id": site["id"], "checklist": checklist.name, "item_id": item["id"],
                     "area": item["area"], "ref": dumps(item["ref"]),
                     "weight": (item.get("weight_by_unit") or {}).get(site["unit_type"], item["weight"]),
-                    "in_force": int(checklist.in_force_on(crawl_day)), "outcome": f.outcome, "reason": f.reason,
+                    "in_force": int(checklist.in_force_on(crawl_day)), "outcome": f.outcome,
+                    "reason": None if f.reason is None else str(f.reason),
+                    "reason_template": split_reason(f.reason)[0],
+                    "reason_params": None if split_reason(f.reason)[1] is None else dumps(split_reason(f.reason)[1]),
                     "missing": dumps(f.missing), "evidence": dumps([e.as_dict() for e in f.evidence]),
                 })
     with store.db.atomic():

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from portal_audit.audit.corpus import Page, SiteCorpus, css_path
 from portal_audit.audit.detectors import MAX_EVIDENCE, Evidence, search_form
+from portal_audit.audit.reasons import english, join_reasons, known, reason, reason_label, reason_template
 from portal_audit.audit.services import Service
 from portal_audit.text import fold
 
@@ -27,6 +28,80 @@ Verdict = tuple[str, str | None, list[Evidence]]
 BROKEN_KINDS = ("http", "dns", "timeout", "connection", "tls", "too_large", "redirect_loop", "redirect_limit")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?:\+?84|0)[\d .()-]{8,14}\d")
+
+
+# Reasons written as plain English by portal_audit/technical (header analysis, certificate, DNS facts) and
+# matched back to these templates, so the report can translate them (reasons.known).
+HEADER_REASONS = [
+    reason_template("only Content-Security-Policy-Report-Only: it reports, but blocks nothing"),
+    reason_template("no Content-Security-Policy header: nothing limits which scripts the page may run"),
+    reason_template("no X-Content-Type-Options: nosniff header"),
+    reason_template("X-Content-Type-Options is '{value}', not 'nosniff'"),
+    reason_template("CSP frame-ancestors * lets any site frame the pages"),
+    reason_template("X-Frame-Options ALLOW-FROM is ignored by current browsers: use CSP frame-ancestors"),
+    reason_template("X-Frame-Options has a value browsers do not understand (use DENY or SAMEORIGIN)"),
+    reason_template("X-Frame-Options in a <meta> tag is ignored by browsers: send it as an HTTP header"),
+    reason_template("neither X-Frame-Options nor CSP frame-ancestors: any site can frame these pages (clickjacking)"),
+    reason_template("no Referrer-Policy header"),
+    reason_template("Referrer-Policy has no value browsers recognise"),
+    reason_template("Referrer-Policy unsafe-url sends full addresses, query strings included, to every other site"),
+    reason_template("HSTS only applies to pages served over HTTPS"),
+    reason_template("no Strict-Transport-Security header: browsers may still try http:// first"),
+    reason_template("Strict-Transport-Security has no valid max-age"),
+    reason_template("HSTS max-age is {days} day(s), less than 180"),
+    reason_template("no cookies set"),
+    reason_template("cookies sent over plain http:// cannot be protected: see the HTTPS check"),
+    reason_template("{n} of {total} cookie(s) lack flags: {cookies}"),
+    reason_template("software version disclosed by {what}"),
+]
+TLS_REASONS = [
+    reason_template("certificate not read: {why}"),
+    reason_template("certificate is not valid until {date}"),
+    reason_template("certificate expired on {date} ({days} day(s) ago)"),
+    reason_template("certificate expires on {date}, in {days} day(s) (less than {limit})"),
+    reason_template("certificate valid until {date} ({days} days left)"),
+    reason_template("certificate has expired"),
+    reason_template("certificate is not yet valid"),
+    reason_template("hostname mismatch"),
+    reason_template("no certificate could be read"),
+    reason_template("self-signed certificate"),
+    reason_template("self-signed certificate in certificate chain"),
+    reason_template("unable to get local issuer certificate (unknown CA, or the server does not send its "
+                    "intermediate certificate)"),
+    reason_template("unable to verify the first certificate (the server does not send its intermediate "
+                    "certificate)"),
+]
+DNS_REASONS = [
+    reason_template("no host name"),
+    reason_template("the site is addressed by IP, not by a DNS name"),
+    reason_template("{name} is a local or special-use name, not in public DNS"),
+    reason_template("{name} is a single-label name, not in public DNS"),
+    reason_template("{name} does not exist in DNS (NXDOMAIN)"),
+    reason_template("DNS query timed out after {seconds} s"),
+    reason_template("no DNS server gave an answer (SERVFAIL or refused)"),
+    reason_template("a validating resolver also answers SERVFAIL when a zone's DNSSEC signatures are broken"),
+    reason_template("no DNS resolver is configured"),
+    reason_template("no AAAA record: the site cannot be reached over IPv6"),
+    reason_template("AAAA records point only to non-public addresses ({addresses})"),
+    reason_template("AAAA {addresses}"),
+    reason_template("the resolver validated the answer (AD flag set)"),
+    reason_template("zone {zone} publishes DNSKEY but has no DS record in its parent: the chain of trust is not "
+                    "established"),
+    reason_template("zone {zone} is not signed with DNSSEC (no DS, no DNSKEY record)"),
+    reason_template("zone {zone} is signed (validated DS)"),
+    reason_template("the answer for {name} itself was not authenticated (a CNAME into an unsigned zone?)"),
+    reason_template("zone {zone} has a DS record, but the resolver does not validate DNSSEC (no AD flag): use a "
+                    "validating resolver to confirm the signatures"),
+    reason_template("no DNS zone found above {name}"),
+]
+
+
+def _dns_reason(part: str) -> str:
+    """One "; "-separated part of a DNS fact's reason; "ipv6: …" and "dnssec: …" keep their prefix untranslated."""
+    check, sep, rest = part.partition(": ")
+    if sep and check in ("ipv6", "dnssec"):
+        return reason("{check}: {why}", check=check, why=known(rest, DNS_REASONS))
+    return known(part, DNS_REASONS) or part
 
 
 def _home(corpus: SiteCorpus) -> Page | None:
@@ -47,20 +122,21 @@ def _is_https(url: str) -> bool:
 def check_https(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
     home = _home(corpus)
     if home is None:
-        return "not_checked", "no page was crawled", []
+        return "not_checked", reason("no page was crawled"), []
     if _is_https(home.final_url):
         return "passed", None, [_ev(home, None, "served over HTTPS")]
-    return "failed", "the home page is served over plain http://", [_ev(home, None, home.final_url)]
+    return "failed", reason("the home page is served over plain http://"), [_ev(home, None, home.final_url)]
 
 
 def check_service_https(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
     high = [s for s in services if max(s.evidenced_level or 0, s.declared_level or 0) >= 3]
     if not high:
-        return "not_applicable", "no level 3 or 4 online service found on this site", []
+        return "not_applicable", reason("no level 3 or 4 online service found on this site"), []
     plain = [s for s in high if not _is_https(s.url)]
     if not plain:
         return "passed", None, [_ev(s.url, None, s.name) for s in high[:MAX_EVIDENCE]]
-    return ("failed", f"{len(plain)} of {len(high)} level 3–4 service page(s) served over http://",
+    return ("failed", reason("{n} of {total} level 3–4 service page(s) served over http://", n=len(plain),
+                             total=len(high)),
             [_ev(s.url, None, f"{s.name} (level {s.evidenced_level or s.declared_level})")
              for s in plain[:MAX_EVIDENCE]])
 
@@ -70,7 +146,7 @@ def check_mixed_content(corpus: SiteCorpus, item: dict[str, Any], services: list
 
     secure = [p for p in corpus.pages if _is_https(p.final_url)]
     if not secure:
-        return "not_applicable", "no page is served over HTTPS", []
+        return "not_applicable", reason("no page is served over HTTPS"), []
     evidence: list[Evidence] = []
     pages_with = 0
     for page in secure:
@@ -82,7 +158,8 @@ def check_mixed_content(corpus: SiteCorpus, item: dict[str, Any], services: list
                 evidence.append(_ev(page, None, f"{kind}: {url}"))
     if not pages_with:
         return "passed", None, []
-    return "failed", f"{pages_with} of {len(secure)} HTTPS page(s) load http:// resources", evidence
+    return "failed", reason("{n} of {total} HTTPS page(s) load http:// resources", n=pages_with, total=len(secure)), \
+        evidence
 
 
 # --- headers -------------------------------------------------------------------------------------------------
@@ -93,7 +170,7 @@ def _header_check(name: str) -> Callable[[SiteCorpus, dict[str, Any], list[Servi
 
         home = _home(corpus)
         if home is None or home.headers is None:
-            return "not_checked", "no response headers stored for the home page", []
+            return "not_checked", reason("no response headers stored for the home page"), []
         pages = [home, *[p for p in corpus.pages if p is not home and p.headers is not None][:20]]
         outcomes: list[tuple[Page, Any]] = []
         for page in pages if name == "cookie_flags" else [home]:
@@ -103,12 +180,12 @@ def _header_check(name: str) -> Callable[[SiteCorpus, dict[str, Any], list[Servi
                     outcomes.append((page, finding))
         failed = [(p, f) for p, f in outcomes if f.outcome == "failed"]
         if failed:
-            return ("failed", failed[0][1].reason,
+            return ("failed", known(failed[0][1].reason, HEADER_REASONS),
                     [_ev(p, None, f.evidence or f.reason) for p, f in failed[:MAX_EVIDENCE]])
         if outcomes and all(f.outcome == "not_applicable" for _, f in outcomes):
-            return "not_applicable", outcomes[0][1].reason, []
+            return "not_applicable", known(outcomes[0][1].reason, HEADER_REASONS), []
         if not outcomes:
-            return "not_applicable", "nothing to check (no cookies set)" if name == "cookie_flags" else None, []
+            return "not_applicable", reason("nothing to check (no cookies set)") if name == "cookie_flags" else None, []
         passed = [(p, f) for p, f in outcomes if f.outcome == "passed"]
         return "passed", None, [_ev(p, None, f.evidence) for p, f in passed[:1] if f.evidence]
 
@@ -142,7 +219,7 @@ def check_broken_internal_links(corpus: SiteCorpus, item: dict[str, Any], servic
         what = f"HTTP {row['status']}" if row["kind"] == "http" else row["kind"]
         where = f"template {template}, {len(pages)} page(s)" if template else f"{len(pages)} page(s)"
         evidence.append(_ev(sorted(pages)[0], None, f"{target} → {what} (linked from {where})"))
-    return "failed", f"{len(broken)} internal URL(s) broken", evidence
+    return "failed", reason("{n} internal URL(s) broken", n=len(broken)), evidence
 
 
 def check_broken_external_links(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
@@ -151,12 +228,13 @@ def check_broken_external_links(corpus: SiteCorpus, item: dict[str, Any], servic
         "(SELECT to_url FROM links WHERE run_id = ? AND site_id = ? AND kind IN ('external', 'out_of_scope'))",
         [corpus.run_id, corpus.run_id, corpus.site["id"]]))
     if not checked:
-        return "not_checked", "external links were not checked (check_external_links: false, or none found)", []
+        return ("not_checked", reason("external links were not checked (check_external_links: false, or none found)"),
+                [])
     bad = [r for r in checked if (r["status"] or 0) >= 400 or (r["error"] and r["error"] not in
                                                                 ("blocked_private", "blocked_scheme"))]
     if not bad:
         return "passed", None, []
-    return ("failed", f"{len(bad)} of {len(checked)} external link(s) broken",
+    return ("failed", reason("{n} of {total} external link(s) broken", n=len(bad), total=len(checked)),
             [_ev(r["url"], None, f"HTTP {r['status']}" if r["status"] else r["error"]) for r in bad[:MAX_EVIDENCE]])
 
 
@@ -164,11 +242,11 @@ def check_broken_documents(corpus: SiteCorpus, item: dict[str, Any], services: l
     docs = list(corpus.store.query("SELECT url, status, error, found_on FROM documents WHERE run_id = ? AND "
                                    "site_id = ?", [corpus.run_id, corpus.site["id"]]))
     if not docs:
-        return "not_applicable", "no linked documents", []
+        return "not_applicable", reason("no linked documents"), []
     bad = [d for d in docs if (d["status"] or 0) >= 400 or d["error"]]
     if not bad:
         return "passed", None, []
-    return ("failed", f"{len(bad)} of {len(docs)} document(s) cannot be downloaded",
+    return ("failed", reason("{n} of {total} document(s) cannot be downloaded", n=len(bad), total=len(docs)),
             [_ev(d["found_on"] or d["url"], None, f"{d['url']} → {d['status'] or d['error']}")
              for d in bad[:MAX_EVIDENCE]])
 
@@ -189,7 +267,8 @@ def check_redirect_chains(corpus: SiteCorpus, item: dict[str, Any], services: li
             long_chains.append((row["final_url"], [*urls, row["final_url"]]))
     if not long_chains:
         return "passed", None, []
-    return ("failed", f"{len(long_chains)} link(s) reach their page through more than {limit} redirects",
+    return ("failed", reason("{n} link(s) reach their page through more than {limit} redirects", n=len(long_chains),
+                              limit=limit),
             [_ev(final, None, " → ".join(_short_url(u) for u in chain)) for final, chain in long_chains[:MAX_EVIDENCE]])
 
 
@@ -204,15 +283,15 @@ def _short_url(url: str) -> str:
 def check_mobile_viewport(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
     home = _home(corpus)
     if home is None or home.root is None:
-        return "not_checked", "home page not readable", []
+        return "not_checked", reason("home page not readable"), []
     for meta in home.root.iter("meta"):
         if (meta.get("name") or "").lower() == "viewport":
             content = meta.get("content") or ""
             if "device-width" in content.replace(" ", "").lower():
                 return "passed", None, [_ev(home, "meta[name=viewport]", content)]
-            return "failed", "the viewport does not follow the device width", [_ev(home, "meta[name=viewport]",
+            return "failed", reason("the viewport does not follow the device width"), [_ev(home, "meta[name=viewport]",
                                                                                    content)]
-    return "failed", "no <meta name=\"viewport\">: phones show the desktop page shrunk", [_ev(home)]
+    return "failed", reason("no <meta name=\"viewport\">: phones show the desktop page shrunk"), [_ev(home)]
 
 
 def _region(home: Page, names: tuple[str, ...], tags: tuple[str, ...]) -> list[Any]:
@@ -245,10 +324,16 @@ def agency_name(site_name: str) -> str:
     return f"ubnd {name}" if _LOCALITY.match(name) else name
 
 
+# What the header and footer checks list as missing (labels the report translates; registered on import).
+EMBLEM, AGENCY_NAME = reason_label("national emblem or logo"), reason_label("the agency's full name")
+UNIT_NAME, PERSON_RESPONSIBLE = reason_label("unit name"), reason_label("person responsible")
+ADDRESS, PHONE, EMAIL = reason_label("address"), reason_label("phone"), reason_label("e-mail")
+
+
 def check_layout_header(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
     home = _home(corpus)
     if home is None or home.root is None:
-        return "not_checked", "home page not readable", []
+        return "not_checked", reason("home page not readable"), []
     regions = _region(home, ("header", "banner", "top", "logo"), ("header",)) or [home.root]
     name = agency_name(str(corpus.site["name"]))
     emblem = None
@@ -265,36 +350,36 @@ def check_layout_header(corpus: SiteCorpus, item: dict[str, Any], services: list
         words = set(f"{text} {alts}".split())
         if name and (name in text or name in alts or set(name.split()) <= words):
             named = region if named is None else named
-    missing = [label for label, ok in (("national emblem or logo", emblem is not None),
-                                       ("the agency's full name", named is not None)) if not ok]
+    missing = [label for label, ok in ((EMBLEM, emblem is not None), (AGENCY_NAME, named is not None)) if not ok]
     evidence = [_ev(home, css_path(el), None) for el in (emblem, named) if el is not None]
     if not missing:
         return "passed", None, evidence
-    return ("partial" if evidence else "failed"), "header lacks: " + ", ".join(missing), evidence
+    return ("partial" if evidence else "failed"), reason("header lacks: {items}", items=missing), evidence
 
 
 def check_layout_footer(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
     home = _home(corpus)
     if home is None or home.root is None:
-        return "not_checked", "home page not readable", []
+        return "not_checked", reason("home page not readable"), []
     regions = _region(home, ("footer", "bottom", "chan-trang", "chantrang"), ("footer",))
     if not regions:
-        return "failed", "no footer found on the home page", [_ev(home)]
+        return "failed", reason("no footer found on the home page"), [_ev(home)]
     raw = " ".join(" ".join(r.itertext()) for r in regions)
     text = fold(raw)
     checks = {
-        "unit name": bool(re.search(r"\b(co quan chu quan|don vi chu quan|ban quyen|ubnd|uy ban|so |ban quan ly)",
-                                    text)),
-        "person responsible": "chiu trach nhiem" in text,
-        "address": "dia chi" in text or "so nha" in text,
-        "phone": bool(_PHONE.search(raw)) or "dien thoai" in text,
-        "e-mail": bool(_EMAIL.search(raw)),
+        UNIT_NAME: bool(re.search(
+            r"\b(co quan chu quan|don vi chu quan|ban quyen|ubnd|uy ban|so |ban quan ly)", text)),
+        PERSON_RESPONSIBLE: "chiu trach nhiem" in text,
+        ADDRESS: "dia chi" in text or "so nha" in text,
+        PHONE: bool(_PHONE.search(raw)) or "dien thoai" in text,
+        EMAIL: bool(_EMAIL.search(raw)),
     }
     missing = [k for k, ok in checks.items() if not ok]
     evidence = [_ev(home, css_path(regions[0]), re.sub(r"\s+", " ", raw).strip()[:200])]
     if not missing:
         return "passed", None, evidence
-    return ("partial" if len(missing) < len(checks) else "failed"), "footer lacks: " + ", ".join(missing), evidence
+    return ("partial" if len(missing) < len(checks) else "failed"), reason("footer lacks: {items}", items=missing), \
+        evidence
 
 
 def check_sitemap_page(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
@@ -304,9 +389,9 @@ def check_sitemap_page(corpus: SiteCorpus, item: dict[str, Any], services: list[
             target = corpus.page(link.url)
             if target is not None:
                 return "passed", None, [_ev(link.page, link.selector, f"{link.text} → {link.url}")]
-            return ("failed", "a site map link exists but its page was not crawled or is broken",
+            return ("failed", reason("a site map link exists but its page was not crawled or is broken"),
                     [_ev(link.page, link.selector, f"{link.text} → {link.url}")])
-    return "failed", "no link to a text site map (\"Sơ đồ cổng\") found", []
+    return "failed", reason("no link to a text site map (\"Sơ đồ cổng\") found"), []
 
 
 def check_sitemap_xml(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
@@ -316,16 +401,16 @@ def check_sitemap_xml(corpus: SiteCorpus, item: dict[str, Any], services: list[S
     if ok:
         return "passed", None, [_ev(ok[0]["url"])]
     if rows:
-        return "failed", "sitemap not readable", [_ev(r["url"], None, str(r["status"] or r["error"]))
+        return "failed", reason("sitemap not readable"), [_ev(r["url"], None, str(r["status"] or r["error"]))
                                                   for r in rows[:MAX_EVIDENCE]]
-    return "failed", "no sitemap.xml (nor a Sitemap: line in robots.txt)", []
+    return "failed", reason("no sitemap.xml (nor a Sitemap: line in robots.txt)"), []
 
 
 def check_search_function(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
     found = search_form(corpus, {})
     if found.present:
         return "passed", None, found.evidence[:1]
-    return "failed", "no search form found", []
+    return "failed", reason("no search form found"), []
 
 
 # --- facts gathered from the network at crawl time (technical/gather.py, table host_facts) ---------------------
@@ -337,7 +422,8 @@ def _fact(corpus: SiteCorpus, kind: str) -> dict[str, Any] | None:
 
 
 def _no_fact(kind: str) -> Verdict:
-    return "not_checked", f"no {kind} facts were gathered for this run (crawled by an older portal-audit?)", []
+    return "not_checked", reason("no {kind} facts were gathered for this run (crawled by an older portal-audit?)",
+                                 kind=kind), []
 
 
 def _where(fact: dict[str, Any]) -> str:
@@ -353,25 +439,26 @@ def check_tls_certificate(corpus: SiteCorpus, item: dict[str, Any], services: li
     if not fact.get("ok"):
         error = fact.get("error") or "handshake failed"
         if error.startswith("blocked_private"):
-            return "not_checked", f"TLS not checked: {error}", []
+            return "not_checked", reason("TLS not checked: {error}", error=english(error)), []
         home = _home(corpus)
         if home is not None and not _is_https(home.final_url) and error.startswith(("connection", "timeout")):
             # Nothing listens for HTTPS: that is the HTTPS item's failure, not a certificate to judge.
-            return "not_applicable", f"no HTTPS on this host ({error}): see the HTTPS item", []
-        return "failed", f"no working HTTPS: {error}", [_ev(_where(fact), None, error)]
-    problems = []
+            return ("not_applicable",
+                    reason("no HTTPS on this host ({error}): see the HTTPS item", error=english(error)), [])
+        return "failed", reason("no working HTTPS: {error}", error=english(error)), [_ev(_where(fact), None, error)]
+    problems: list[str] = []
     if fact.get("verify_error"):
-        problems.append(fact["verify_error"])
+        problems.extend(known(part, TLS_REASONS) or part for part in str(fact["verify_error"]).split("; "))
     dates = {k: datetime.fromisoformat(fact[k]) if fact.get(k) else None
              for k in ("not_before", "not_after", "checked_at")}
     report = TlsReport(**{**fact, **dates, "san": tuple(fact.get("san") or ())})
     expiry, why = expiry_outcome(report, int(item["check"].get("warn_days", 30)))
     if expiry == "failed" and why not in " ".join(problems):
-        problems.append(why)
+        problems.append(known(why, TLS_REASONS) or why)
     evidence = [_ev(_where(fact), None, f"{fact.get('subject')} issued by {fact.get('issuer')}; {why}")]
     if problems:
-        return "failed", "; ".join(problems), evidence
-    return "passed", why, evidence
+        return "failed", join_reasons(problems), evidence
+    return "passed", known(why, TLS_REASONS), evidence
 
 
 def check_tls_version(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
@@ -380,12 +467,14 @@ def check_tls_version(corpus: SiteCorpus, item: dict[str, Any], services: list[S
         return _no_fact("TLS")
     protocol = fact.get("protocol")
     if not protocol:
-        return "not_applicable", f"no TLS connection ({fact.get('error')}): see the certificate item", []
+        return "not_applicable", reason("no TLS connection ({error}): see the certificate item",
+                                           error=english(fact.get("error"))), []
     order = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
     wanted = item["check"].get("min_protocol", "TLSv1.2")
     rank = order.index(protocol) if protocol in order else len(order)
     outcome = "passed" if rank >= order.index(wanted) else "failed"
-    return outcome, None if outcome == "passed" else f"negotiated {protocol}, below {wanted}", \
+    return outcome, None if outcome == "passed" else reason("negotiated {protocol}, below {wanted}", protocol=protocol,
+                                                              wanted=wanted), \
         [_ev(_where(fact), None, f"negotiated {protocol}")]
 
 
@@ -396,12 +485,13 @@ def check_http_to_https(corpus: SiteCorpus, item: dict[str, Any], services: list
     url = fact.get("url") or ""
     if fact.get("error"):
         if str(fact["error"]).startswith("blocked_private"):
-            return "not_checked", f"not checked: {fact['error']}", []
-        return "not_applicable", f"plain http:// does not answer ({fact['error']})", [_ev(url, None, fact["error"])]
+            return "not_checked", reason("not checked: {error}", error=english(fact["error"])), []
+        return ("not_applicable", reason("plain http:// does not answer ({error})", error=english(fact["error"])),
+                [_ev(url, None, fact["error"])])
     if fact.get("to_https"):
         return "passed", None, [_ev(url, None, f"HTTP {fact.get('status')} → {fact.get('location')}")]
     target = f" → {fact.get('location')}" if fact.get("location") else ""
-    return "failed", "http:// is served without sending visitors to https://", \
+    return "failed", reason("http:// is served without sending visitors to https://"), \
         [_ev(url, None, f"HTTP {fact.get('status')}{target}")]
 
 
@@ -411,10 +501,11 @@ def _dns_check(field: str) -> Callable[[SiteCorpus, dict[str, Any], list[Service
         if fact is None:
             return _no_fact("DNS")
         outcome = fact.get(field) or "not_checked"
-        reason = fact.get(f"{field}_reason") or (fact.get("reason") if outcome != "passed" else None)
+        why = fact.get(f"{field}_reason") or (fact.get("reason") if outcome != "passed" else None)
+        why = join_reasons(_dns_reason(part) for part in why.split("; ")) if why else why
         evidence = [_ev(f"dns:{fact.get('host')}", None, ", ".join(fact.get("aaaa") or []) or None)] \
             if field == "ipv6" and fact.get("aaaa") else []
-        return outcome, reason, evidence
+        return outcome, why, evidence
 
     return check
 
@@ -429,7 +520,8 @@ def _speed_rows(corpus: SiteCorpus, viewport: str) -> list[dict[str, Any]] | Non
     return rows or None
 
 
-_NOT_LOADED = "no live page load was measured (run `portal-audit render` with a browser; `render: none` skips it)"
+_NOT_LOADED = reason("no live page load was measured (run `portal-audit render` with a browser; `render: none` "
+                     "skips it)")
 
 
 def check_speed(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
@@ -452,7 +544,8 @@ def check_speed(corpus: SiteCorpus, item: dict[str, Any], services: list[Service
             slow.append(row)
         evidence.append(_ev(row["url"], None, ("; ".join(over) + " — " if over else "") + summary))
     if slow:
-        return "failed", f"{len(slow)} of {len(rows)} measured page(s) slower than the 2025 limits", evidence
+        return "failed", reason("{n} of {total} measured page(s) slower than the 2025 limits", n=len(slow),
+                                 total=len(rows)), evidence
     return "passed", None, evidence
 
 
@@ -466,10 +559,12 @@ def check_mobile_layout(corpus: SiteCorpus, item: dict[str, Any], services: list
         return "not_checked", _NOT_LOADED, []
     row = rows[0]
     if row["error"]:
-        return "not_checked", f"the home page did not load at phone width: {row['error']}", []
+        return ("not_checked",
+                reason("the home page did not load at phone width: {error}", error=english(row["error"])), [])
     if (row["overflow_px"] or 0) > 2:
-        return ("failed", f"at 375 px the page is {row['overflow_px']} px wider than the screen: visitors must "
-                "scroll sideways", [_ev(row["url"], None, f"overflow {row['overflow_px']} px at 375 px width")])
+        return ("failed", reason("at 375 px the page is {px} px wider than the screen: visitors must scroll sideways",
+                                 px=row["overflow_px"]),
+                [_ev(row["url"], None, f"overflow {row['overflow_px']} px at 375 px width")])
     return "passed", None, [_ev(row["url"], None, "fits a 375 px wide screen")]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from portal_audit.a11y.rules import rule_info
 from portal_audit.audit.checklist import ChecklistError, available, load_checklist
+from portal_audit.report.reasons import translated_reason
 
 AREAS = ("content", "services", "accessibility", "technical")
 PROBLEM_OUTCOMES = ("failed", "partial")
@@ -254,7 +255,8 @@ def fix_list(site: dict[str, Any], lang: str, _: Gettext) -> list[dict[str, Any]
             "gain": round(gain, 2), "effort": effort, "priority": gain / effort,
             "name": pick(facts, "name", lang) or check["id"], "citation": citation(check.get("ref"), _),
             "in_force": bool(check.get("in_force", True)), "checklist": check.get("checklist"),
-            "reason": check.get("reason"), "missing": missing, "evidence": check.get("evidence") or [],
+            "reason": check.get("reason"), "reason_translated": translated_reason(check, lang),
+            "missing": missing, "evidence": check.get("evidence") or [],
             "fix": pick(facts, "fix", lang),
         })
     rows.sort(key=lambda r: (not r["in_force"], -r["priority"], -r["weight"], r["id"]))
@@ -268,6 +270,7 @@ def not_checked(site: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     for check in site.get("checks") or []:
         if check.get("outcome") == "not_checked":
             rows.append({"id": check["id"], "area": check.get("area"), "reason": check.get("reason"),
+                         "reason_translated": translated_reason(check, lang),
                          "name": pick(item_facts(check), "name", lang) or check["id"]})
     return rows
 
@@ -370,5 +373,6 @@ def summary_json(document: dict[str, Any], rows: list[dict[str, Any]]) -> dict[s
 
 def technical(site: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     return [{"id": c["id"], "outcome": c.get("outcome"), "reason": c.get("reason"),
+             "reason_translated": translated_reason(c, lang),
              "name": pick(item_facts(c), "name", lang) or c["id"]}
             for c in site.get("checks") or [] if c.get("area") == "technical"]

@@ -1,0 +1,135 @@
+"""Finding reasons that can be translated: the English text plus the template and parameters it came from.
+
+``reason("{n} of {total} document(s) cannot be downloaded", n=1, total=4)`` is the str
+"1 of 4 document(s) cannot be downloaded" (a ``Reason``: every caller, comparison and test sees the English
+text as before) that also keeps ``.template`` and ``.params``. The store and the export carry both, and the
+report translates the template (a msgid of reports/locale/*/messages.po) and fills in the same parameters.
+
+Parameters are JSON-safe: numbers, strings, lists of strings (shown joined with ", "; items made with
+``reason_label`` are words the report translates), and, for reasons joined by ``join_reasons``, nested
+``{"template", "params"}`` (or ``{"text"}`` for a plain English part, also made by ``english`` for a
+parameter that is English text from elsewhere, such as a crawl error). Names from checklists, URLs, header
+names, numbers and dates are parameters and are never translated.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable
+from typing import Any
+
+LABELS: set[str] = set()
+_FIELD = re.compile(r"\{(\w+)[^{}]*\}")
+
+
+def placeholders(template: str) -> set[str]:
+    """The named fields of a format template ("{n} of {total}" → {"n", "total"})."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _english(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return value["text"] if "text" in value else value["template"].format(
+            **{k: _english(v) for k, v in (value.get("params") or {}).items()})
+    return value
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Reason):
+        return value.as_dict()
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (bool, int, float)) or value is None:
+        return value
+    return str(value)
+
+
+class Reason(str):
+    """A reason's English text (the str itself) with the template and parameters it was made from."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, params: dict[str, Any]) -> Reason:
+        safe = {k: _json_safe(v) for k, v in params.items()}
+        text = template.format(**{k: _english(v) for k, v in safe.items()})
+        obj = super().__new__(cls, text)
+        obj.template = template
+        obj.params = safe
+        return obj
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"template": self.template, "params": self.params}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Reason, (self.template, self.params))
+
+
+def reason(template: str, **params: Any) -> Reason:
+    """The reason ``template.format(**params)``, keeping template and params for translation."""
+    return Reason(template, params)
+
+
+def english(text: Any) -> dict[str, str]:
+    """A parameter that is English text from elsewhere (a crawl error, an exception message): shown as is, and
+    marked as English inside a translated reason."""
+    return {"text": str(text)}
+
+
+def reason_label(label: str) -> str:
+    """An English word or phrase a reason lists ("person responsible"): returned as is, registered so the
+    report translates it where it appears as a list item."""
+    LABELS.add(label)
+    return label
+
+
+def reason_template(template: str) -> str:
+    """A template for ``known`` (text written as plain English elsewhere): returned as is, marked for extraction."""
+    return template
+
+
+def join_reasons(parts: Iterable[str | None], sep: str = "; ") -> str | None:
+    """Reasons joined by ``sep`` (the English text as ``sep.join`` gives it). Parts that are Reasons stay
+    translatable: the result's template is "{part0}; {part1}" with each part nested in the params."""
+    kept = [p for p in parts if p]
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return kept[0]
+    if not any(isinstance(p, Reason) for p in kept):
+        return sep.join(kept)
+    template = sep.join(f"{{part{i}}}" for i in range(len(kept)))
+    nested = {f"part{i}": p.as_dict() if isinstance(p, Reason) else {"text": str(p)} for i, p in enumerate(kept)}
+    return Reason(template, nested)
+
+
+def split_reason(value: Any) -> tuple[str | None, dict[str, Any] | None]:
+    """(template, params) of a reason for the store and the export; (None, None) for a plain string."""
+    if isinstance(value, Reason):
+        return value.template, value.params
+    return None, None
+
+
+def known(text: str | None, templates: Iterable[str]) -> str | None:
+    """A reason written elsewhere as plain English (header analysis, certificate dates, DNS facts) matched back
+    to one of ``templates``: the Reason when one fits the whole text exactly, else the text unchanged."""
+    if not text:
+        return text
+    for template in templates:
+        pattern = ""
+        pos = 0
+        for m in _FIELD.finditer(template):
+            pattern += re.escape(template[pos:m.start()]) + f"(?P<{m.group(1)}>.+?)"
+            pos = m.end()
+        pattern += re.escape(template[pos:])
+        match = re.fullmatch(pattern, text, re.S)
+        if match:
+            candidate = reason(template, **match.groupdict())
+            if str(candidate) == text:
+                return candidate
+    return text
