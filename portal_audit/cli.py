@@ -306,27 +306,18 @@ def serve_demo(base_port: int, write_registry: Path | None) -> None:
 def demo(out: Path, quiet: bool) -> None:
     """Serve the bundled demo province on 127.0.0.1; crawl, render, audit, score and report it (no internet)."""
     from portal_audit.demo.server import DemoProvince
-    from portal_audit.report.render import write_report
-    from portal_audit.store import open_store
 
     out.mkdir(parents=True, exist_ok=True)
     db = out / "audit.db"
     with _locked(db, "demo"), DemoProvince(base_port=0) as province:
-        config = province.write_registry(out / "demo.sites.yaml")
-        registry_ = _load(str(config), ())
-        code, run_id = _run_crawl(registry_, db, quiet, verbose=False)
-        _run_render(db, run_id, use_browser=True)
-        counts = _run_audit(db, run_id, None)
-        click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-        with open_store(db) as store:
-            index = write_report(store, out / "report", run_id=run_id)
-    surprises = _demo_surprises(db, run_id)
+        registry_ = _load(str(province.write_registry(out / "demo.sites.yaml")), ())
+        result = _weekly(registry_, db, out / "report", quiet=quiet, echo=click.echo)
+    surprises = _demo_surprises(db, result.run_id)
     for line in surprises:
         click.echo(f"unexpected: {line}", err=True)
-    click.echo(f"demo run {run_id} written to {db}" + (" (the old district site is unreachable on purpose)"
-                                                          if code == EXIT_SITE_FAILURES else ""))
-    click.echo(f"report: {index}")
-    click.echo(f"next: open {index} in a browser; portal-audit export --db {db}")
+    click.echo(f"demo run {result.run_id} written to {db}" + (" (the old district site is unreachable on purpose)"
+                                                                 if result.not_fully_checked else ""))
+    click.echo(f"next: open {result.report} in a browser; portal-audit export --db {db}")
     sys.exit(EXIT_SITE_FAILURES if surprises else EXIT_OK)
 
 
@@ -557,29 +548,42 @@ def run_command(config: str, db: Path, out: Path, resume: bool, lang: str, no_br
     (unreachable, blocked, no browser) or the run was interrupted, 2 on a usage or configuration error,
     3 when another portal-audit process holds the database.
     """
-    from portal_audit.store import Store
-    from portal_audit.weekly import print_run_summary, run_weekly
 
     registry_ = _load(config, ())
     _writable_folder(out)
     _setup_log(log_path)
     echo = (lambda line: logging.getLogger("portal_audit.run").info("%s", line)) if quiet else _echo_and_log
     with _locked(db, "run"):
-        try:
-            store = Store(db)
-        except StoreError as exc:
-            _fail(str(exc))
-        try:
-            result = run_weekly(registry_, store, out, lang=lang, resume=resume, use_browser=not no_browser,
-                                crawl=lambda reg, st, resume_id: _logged(_crawl_stage(reg, st, resume_id, quiet),
-                                                                         echo),
-                                echo=echo)
-            print_run_summary(result, store, _console())
-        finally:
-            store.close()
+        result = _weekly(registry_, db, out, quiet=quiet, echo=echo, lang=lang, resume=resume,
+                         use_browser=not no_browser)
     if result.crawl_status != "finished":
         click.echo(f"run {result.run_id} was interrupted; continue it with --resume", err=True)
     sys.exit(EXIT_OK if result.complete else EXIT_SITE_FAILURES)
+
+
+def _weekly(registry: Registry, db: Path, out: Path, *, quiet: bool, echo: Any, **options: Any) -> Any:
+    """run_weekly (portal_audit/weekly.py) on an opened store, with the crawl's progress display and the
+    end-of-run summary; shared by `run` and `demo`."""
+    from portal_audit.audit.checklist import ChecklistError
+    from portal_audit.store import Store
+    from portal_audit.weekly import print_run_summary, run_weekly
+
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        _fail(str(exc))
+    try:
+        result = run_weekly(registry, store, out, **options,
+                            crawl=lambda reg, st, resume_id: _logged(_crawl_stage(reg, st, resume_id, quiet), echo),
+                            echo=echo)
+        print_run_summary(result, store, _console())
+    except ChecklistError as exc:
+        _fail(exc.problems)
+    except StoreError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    return result
 
 
 def _logged(outcome: Any, echo: Any) -> Any:

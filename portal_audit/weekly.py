@@ -85,8 +85,7 @@ def run_weekly(registry: Registry, store: Store, out: Path, *, lang: str = "vi",
     previous = resumable_run(store, registry, out) if resume else None
     if resume and previous is None:
         echo("nothing to resume: every run of these sites is complete; starting a new run")
-    crawl_done = previous is not None and previous["status"] == "finished"
-    if crawl_done:
+    if previous is not None and previous["status"] == "finished":
         run_id, crawl_status = previous["id"], "finished"
         echo(f"run {run_id}: crawl already finished; continuing with the later stages")
     else:
@@ -100,6 +99,8 @@ def run_weekly(registry: Registry, store: Store, out: Path, *, lang: str = "vi",
     if to_render is None or to_render:
         stage = A11yStage(store, run_id, use_browser=use_browser, on_site=lambda s: echo(s.line()))
         stage.run(to_render)
+        if stage.browser_error:
+            echo(f"rendered accessibility rules NOT CHECKED: {stage.browser_error}")
     for row in store.query("SELECT site_id, static_status, rendered_status, reason FROM a11y_sites "
                            "WHERE run_id = ?", [run_id]):
         if row["static_status"] != "checked" or row["rendered_status"] != "checked":
@@ -107,12 +108,9 @@ def run_weekly(registry: Registry, store: Store, out: Path, *, lang: str = "vi",
     counts = audit_run(store, run_id)
     echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
-    from portal_audit.export import export_csv
-    from portal_audit.report.render import render_report, report_context
+    from portal_audit.report.render import publish_report
 
-    result.document, result.diff, trend = report_context(store, run_id)
-    result.report = render_report(result.document, out, lang=lang, diff=result.diff, trend=trend,
-                                  findings_csv=export_csv(result.document, store))
+    result.report, result.document, result.diff = publish_report(store, out, lang, run_id)
     result.sites = store.sites(run_id)
     for site in result.sites:
         if site["status"] in FAILED_CRAWL:

@@ -215,10 +215,18 @@ def report_context(store: Any, run_id: str | None = None) -> tuple[dict[str, Any
     return document, diff, score_trend(store, run_id)
 
 
-def write_report(store: Any, out_dir: Path | str, lang: str = "vi", run_id: str | None = None) -> Path:
-    """Render the report of ``run_id`` (newest by default) from the store, with its diff and trend."""
+def publish_report(store: Any, out_dir: Path | str, lang: str = "vi", run_id: str | None = None) -> \
+        tuple[Path, dict[str, Any], dict[str, Any] | None]:
+    """Render the report of ``run_id`` (newest by default) from the store, with its diff and trend; returns
+    (index.html, the export document, the diff) for callers that summarise the run too."""
     from portal_audit.export import export_csv
 
     document, diff, trend = report_context(store, run_id)
-    return render_report(document, Path(out_dir), lang=lang, diff=diff, trend=trend,
-                         findings_csv=export_csv(document, store))
+    index = render_report(document, Path(out_dir), lang=lang, diff=diff, trend=trend,
+                          findings_csv=export_csv(document, store))
+    return index, document, diff
+
+
+def write_report(store: Any, out_dir: Path | str, lang: str = "vi", run_id: str | None = None) -> Path:
+    """Render the report of ``run_id`` (newest by default) from the store, with its diff and trend."""
+    return publish_report(store, out_dir, lang, run_id)[0]
