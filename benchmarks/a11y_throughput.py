@@ -531,8 +531,9 @@ def baseline_child(db: Path, out: Path, limit: int | None) -> None:
     """(a): axe-core in Chromium on every stored page (or ``limit`` of them), results and timings to ``out``."""
     import asyncio
 
-    from portal_audit.a11y.axe import WCAG_TAGS, AxeBrowser, PageOutcome, PageTask, audit_pages
+    from portal_audit.a11y.axe import WCAG_TAGS, PageOutcome, PageTask, audit_pages
     from portal_audit.registry import parse_networks
+    from portal_audit.render.browser import RenderBrowser
     from portal_audit.store import decompress_html
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -559,7 +560,7 @@ def baseline_child(db: Path, out: Path, limit: int | None) -> None:
 
     async def run() -> tuple[list[PageOutcome], float, float, str, int]:
         started = time.perf_counter()
-        browser = await AxeBrowser().start()
+        browser = await RenderBrowser().start()
         launch = time.perf_counter() - started
         nonlocal loop_started
         loop_started = time.perf_counter()

@@ -63,9 +63,11 @@ def parse_networks(value: Any) -> bool | list[IPNetwork]:
 
 
 class CrawlOverrides(BaseModel):
-    """Crawl settings a site may override; ``None`` means "inherit from defaults"."""
+    """Crawl settings a site may override; ``None`` means "inherit from defaults".
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    Strict types: ``concurrency: true`` or ``delay: "2"`` is a mistake to report, not a value to coerce."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, strict=True)
 
     max_pages: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     max_depth: Annotated[int, Field(ge=0, le=100)] | None = None
@@ -256,20 +258,55 @@ LineOf = Callable[[tuple[Any, ...]], int | None]
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# YAML aliases let a few hundred bytes stand for gigabytes ("billion laughs": each alias doubles what it names).
+# A registry needs few if any; past these bounds the file is refused before anything is expanded further.
+MAX_ALIASES = 50
+MAX_NODES = 500_000
+
+
+@dataclass
+class _Expansion:
+    """What constructing one document has cost so far: collection nodes already met, aliases, all nodes."""
+
+    source: str
+    seen: set[int] = field(default_factory=set)
+    aliases: int = 0
+    nodes: int = 0
+
+    def count(self, node: yaml.Node, line: int) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise RegistryError([f"{self.source}:{line}: the file has more than {MAX_NODES:,} values; "
+                                 "a registry that large is refused"])
+        if isinstance(node, yaml.CollectionNode):
+            if id(node) in self.seen:
+                self.aliases += 1
+                if self.aliases > MAX_ALIASES:
+                    raise RegistryError([f"{self.source}:{line}: more than {MAX_ALIASES} YAML aliases (*name); "
+                                         "write the values out instead"])
+            self.seen.add(id(node))
+
+
 def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int],
-               problems: list[str], source: str, scalars: yaml.SafeLoader) -> Any:
+               problems: list[str], expansion: _Expansion, scalars: yaml.SafeLoader, line: int = 1) -> Any:
+    """Plain data from the node graph, remembering each value's line; ``line`` is where the value is used
+    (its key's line), which for an alias is not where the anchored value was written."""
+    expansion.count(node, line)
     lines[path] = node.start_mark.line + 1
+    source = expansion.source
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = key_node.value
+            key_line = key_node.start_mark.line + 1
             if key in out:
-                problems.append(f"{source}:{key_node.start_mark.line + 1}: {_dotted((*path, key))}: "
-                                "duplicate key")
-            out[key] = _construct(value_node, (*path, key), lines, problems, source, scalars)
+                problems.append(f"{source}:{key_line}: {_dotted((*path, key))}: duplicate key")
+            out[key] = _construct(value_node, (*path, key), lines, problems, expansion, scalars, key_line)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, (*path, i), lines, problems, source, scalars)
+        here = node.start_mark.line + 1   # an alias item's own mark is its anchor's: report the list's line
+        return [_construct(item, (*path, i), lines, problems, expansion, scalars,
+                           here if id(item) in expansion.seen else item.start_mark.line + 1)
                 for i, item in enumerate(node.value)]
     return scalars.construct_object(node)  # scalars keep YAML's own typing rules (dates, bools, numbers)
 
@@ -303,7 +340,7 @@ def load_yaml_with_lines(text: str, source: str) -> tuple[Any, LineOf]:
     if node is None:
         raise RegistryError([f"{source}:1: the file is empty"])
     lines: dict[tuple[Any, ...], int] = {}
-    data = _construct(node, (), lines, problems, source, yaml.SafeLoader(""))
+    data = _construct(node, (), lines, problems, _Expansion(source), yaml.SafeLoader(""))
     if problems:
         raise RegistryError(problems)
     return data, _line_lookup(lines)

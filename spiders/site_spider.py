@@ -26,14 +26,14 @@ from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.errors import classify
 from portal_audit.crawl.pagefacts import PageFacts, parse_page
 from portal_audit.crawl.resume import ResumeState
-from portal_audit.netsafety import address_allowed, literal_ip, scheme_allowed
+from portal_audit.crawl.robots import ROBOTS_MAX_BYTES
+from portal_audit.netsafety import Refusal, host_refusal, literal_only, refusal
 from portal_audit.registry import SiteConfig
 from portal_audit.store import compress_html, dumps, headers_json, utcnow
 from portal_audit.urls import Scope, TrapGuard, is_document, safe_canonical_url
 
 MAX_REDIRECTS = 10
 MAX_SITEMAPS = 50
-MAX_LINKS_PER_PAGE = 3_000  # a hostile page with a million links must not flood the store
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -95,7 +95,7 @@ class SiteSpider(scrapy.Spider):
         self.resume = resume                   # stored state of this site when resuming an interrupted run
         self.revalidated = 0                   # pages answered 304 and stored from the previous run's copy
         self.reused_facts = 0                  # of those, pages whose facts were reused instead of re-parsed
-        self._refused_hosts: dict[str, Any] = {}
+        self._refused_hosts: dict[str, Refusal | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -246,6 +246,8 @@ class SiteSpider(scrapy.Spider):
             return
         received = request.meta.get("pa_bytes", 0) + len(data)
         request.meta["pa_bytes"] = received
+        if received > ROBOTS_MAX_BYTES and urlsplit(request.url).path == "/robots.txt":
+            raise StopDownload(fail=False)  # Google reads the first 500 KiB and ignores the rest (crawl/robots.py)
         if received > self.site.max_page_bytes:
             request.meta["pa_too_large"] = True
             raise StopDownload(fail=True)
@@ -337,7 +339,7 @@ class SiteSpider(scrapy.Spider):
         for link in facts.refused:
             rows.append(self._link_row(page_url, link.url[:2000], link, "refused"))
             self._refuse(link.url[:2000], "blocked_scheme", "link to a non-web scheme", page_url)
-        for link in facts.links[:MAX_LINKS_PER_PAGE]:
+        for link in facts.links:
             url = link.url if canonical else safe_canonical_url(link.url)
             if url is None:
                 continue
@@ -359,20 +361,20 @@ class SiteSpider(scrapy.Spider):
         return {"run_id": self.run_id, "site_id": self.site.id, "from_url": page_url, "to_url": url,
                 "anchor": link.anchor, "kind": kind, "rel": link.rel}
 
-    def _refused_ip(self, host: str) -> Any:
-        """The literal private address a host name is, when the registry does not allow it (memoised per host)."""
+    def _refused_host(self, url: str) -> Refusal | None:
+        """Why a link's host (a private address written as a literal or ``localhost``) may not be fetched, when
+        the registry does not allow it; memoised per host. Names are judged by the downloader, after DNS."""
+        host = urlsplit(url).hostname or ""
         try:
             return self._refused_hosts[host]
         except KeyError:
-            ip = literal_ip(host)
-            refused = ip if ip is not None and not address_allowed(ip, self.allow_private_networks) else None
-            self._refused_hosts[host] = refused
+            refused = self._refused_hosts[host] = host_refusal(host, literal_only(host), self.allow_private_networks)
             return refused
 
     def _link_kind(self, url: str) -> str:
-        ip = self._refused_ip(urlsplit(url).hostname or "")
-        if ip is not None:
-            self._refuse(url, "blocked_private", f"link to a private or reserved address ({ip})", None)
+        refused = self._refused_host(url)
+        if refused is not None:
+            self._refuse(url, refused.kind, f"link: {refused.detail}", None)
             return "refused"
         if is_document(url) and self.scope.same_host(url):
             return "document"
@@ -424,13 +426,13 @@ class SiteSpider(scrapy.Spider):
             yield self._error(origin, "redirect_limit", f"more than {MAX_REDIRECTS} redirects", referrer,
                               response.status)
             return
-        if not scheme_allowed(target):
+        refused = refusal(target, self.allow_private_networks, literal_only)
+        if refused is not None and refused.kind == "blocked_scheme":
             yield self._error(origin, "blocked_scheme", f"redirect to {target[:200]}", referrer, response.status)
             return
-        ip = literal_ip(urlsplit(target).hostname or "")
-        if ip is not None and not address_allowed(ip, self.allow_private_networks):
-            yield self._error(target, "blocked_private", f"redirect from {origin} to a private address ({ip})",
-                              referrer, response.status)
+        if refused is not None:
+            yield self._error(target, refused.kind, f"redirect from {origin}: {refused.detail}", referrer,
+                              response.status)
             return
         yield from next_request(response, meta, target, chain)
 

@@ -123,16 +123,15 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def with_axe_browser(use: Any) -> Any:
-    """Run ``await use(axe_browser)`` with a started AxeBrowser (portal_audit.a11y.axe), stopped afterwards."""
+def with_render_browser(use: Any) -> Any:
+    """Run ``await use(browser)`` with a started RenderBrowser (portal_audit.render.browser), stopped afterwards."""
     import asyncio
 
-    from portal_audit.a11y.axe import AxeBrowser
-    from portal_audit.render.browser import BrowserUnavailable
+    from portal_audit.render.browser import BrowserUnavailable, RenderBrowser
 
     async def main() -> Any:
         try:
-            browser = await AxeBrowser().start()
+            browser = await RenderBrowser().start()
         except BrowserUnavailable as exc:
             unavailable(f"no browser on this machine: {exc}")
         try:

@@ -10,9 +10,10 @@ import ipaddress
 from collections.abc import Awaitable
 from typing import Any
 
-from conftest import ScriptedServer, with_axe_browser
+from conftest import ScriptedServer, with_render_browser
 
-from portal_audit.a11y.axe import WCAG_TAGS, AxeBrowser, PageOutcome, PageTask, audit_pages
+from portal_audit.a11y.axe import WCAG_TAGS, PageOutcome, PageTask, audit_pages
+from portal_audit.render.browser import RenderBrowser
 
 HOSTILE = """<!doctype html><html lang="vi"><head><title>Trang</title>
 <meta http-equiv="refresh" content="3; url=https://example.org/phishing"></head>
@@ -30,7 +31,7 @@ MANY = """<!doctype html><html lang="vi"><head><title>Ảnh</title></head><body>
 {images}</main></body></html>"""
 
 
-def audit(browser: AxeBrowser, tasks: list[PageTask], allowance: Any = True, **kwargs: Any) -> \
+def audit(browser: RenderBrowser, tasks: list[PageTask], allowance: Any = True, **kwargs: Any) -> \
         Awaitable[list[PageOutcome]]:
     return audit_pages(browser, tasks, allowance=allowance, user_agent="portal-audit-test", page_timeout=5,
                        tags=WCAG_TAGS, **kwargs)
@@ -44,7 +45,7 @@ def test_dialogs_popups_redirects_and_private_addresses_do_not_steer_the_audit(s
     with ScriptedServer("127.0.0.2") as inside:
         page = task(f"{scripted_server.base}/tin", HOSTILE.format(inside=inside.base))
         loopback_only = (ipaddress.ip_network("127.0.0.1/32"),)
-        outcomes = with_axe_browser(lambda b: audit(b, [page], allowance=loopback_only))
+        outcomes = with_render_browser(lambda b: audit(b, [page], allowance=loopback_only))
         assert inside.hits == []  # the image on a private address outside the allowance was never requested
     (outcome,) = outcomes
     assert outcome.status == "ok", outcome.error
@@ -57,11 +58,11 @@ def test_dialogs_popups_redirects_and_private_addresses_do_not_steer_the_audit(s
 def test_a_page_that_hangs_the_renderer_costs_one_page_and_the_run_goes_on(scripted_server: ScriptedServer):
     tasks = [task(f"{scripted_server.base}/treo", HANG), task(f"{scripted_server.base}/sach", CLEAN)]
 
-    async def go(browser: AxeBrowser) -> tuple[list[PageOutcome], int]:
+    async def go(browser: RenderBrowser) -> tuple[list[PageOutcome], int]:
         outcomes = await audit(browser, tasks, axe_timeout=3)
         return outcomes, browser.restarts
 
-    (hung, clean), restarts = with_axe_browser(go)
+    (hung, clean), restarts = with_render_browser(go)
     assert hung.status == "timeout" and "restarted" in (hung.error or "")
     assert restarts == 1
     assert clean.status == "ok" and clean.violations == []
@@ -69,7 +70,7 @@ def test_a_page_that_hangs_the_renderer_costs_one_page_and_the_run_goes_on(scrip
 
 def test_node_lists_are_capped_but_counted(scripted_server: ScriptedServer):
     images = "\n".join(f'<img src="/a{i}.png" width="10" height="10">' for i in range(60))
-    (outcome,) = with_axe_browser(lambda b: audit(b, [task(f"{scripted_server.base}/anh",
+    (outcome,) = with_render_browser(lambda b: audit(b, [task(f"{scripted_server.base}/anh",
                                                              MANY.format(images=images))]))
     image_alt = next(v for v in outcome.violations if v.rule == "image-alt")
     assert image_alt.count == 60 and len(image_alt.nodes) == 20
@@ -87,7 +88,7 @@ def test_frames_from_another_origin_are_not_blamed_on_the_page(scripted_server: 
         html = (f'<!doctype html><html lang="vi"><head><title>Liên hệ</title></head><body><main><h1>Liên hệ</h1>'
                 f'<iframe src="{foreign.base}/map" title="Bản đồ"></iframe>'
                 f'<iframe src="/own-map" title="Bản đồ của sở"></iframe></main></body></html>')
-        (outcome,) = with_axe_browser(lambda b: audit(b, [task(f"{scripted_server.base}/lien-he", html)]))
+        (outcome,) = with_render_browser(lambda b: audit(b, [task(f"{scripted_server.base}/lien-he", html)]))
         assert foreign.hits  # the frame was loaded, as a visitor sees it...
     nodes = [n["selector"] for v in outcome.violations for n in v.nodes]
     # ...but only the site's own frame is judged.

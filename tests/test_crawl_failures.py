@@ -6,7 +6,10 @@ import socket
 import sqlite3
 from pathlib import Path
 
+import pytest
 from conftest import ScriptedServer
+
+from portal_audit.crawl.errors import classify_browser_error
 
 
 def closed_port() -> int:
@@ -40,3 +43,17 @@ sites:
     assert status["dns"][0] == "unreachable" and '"dns"' in status["dns"][2]
     assert status["tat"][0] == "unreachable" and '"connection"' in status["tat"][2]
     assert con.execute("SELECT status FROM runs").fetchone() == ("finished",)
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("Page.goto: net::ERR_NAME_NOT_RESOLVED at http://khong-co.invalid/", "dns"),
+    ("Page.goto: Timeout 5000ms exceeded.", "timeout"),
+    ("Page.goto: net::ERR_CERT_DATE_INVALID at https://a.gov.vn/", "tls"),
+    ("Page.goto: net::ERR_UNSAFE_REDIRECT at http://a.gov.vn/x", "blocked_scheme"),
+    ("Page.goto: net::ERR_TOO_MANY_REDIRECTS at http://a.gov.vn/", "redirect_limit"),
+    ("Page.goto: net::ERR_CONNECTION_REFUSED at http://a.gov.vn/", "connection"),
+    ("Page.goto: net::ERR_SOCKS_CONNECTION_FAILED at http://a.gov.vn/", "connection"),
+    ("Response.body: Protocol error (Network.getResponseBody)", "other"),
+])
+def test_browser_errors_get_the_crawl_kinds(message: str, kind: str) -> None:
+    assert classify_browser_error(message) == kind

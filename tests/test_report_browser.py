@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, DemoRun, unavailable, with_axe_browser
+from conftest import ROOT, DemoRun, unavailable, with_render_browser
 from test_report_render import synthetic_document
 
 from portal_audit.report import render_report, write_report
@@ -206,7 +206,7 @@ def test_the_report_passes_axe_with_zero_violations(report: Path, tmp_path: Path
     try:
         tasks = [PageTask(f"{base}/{p.relative_to(tmp_path).as_posix()}", p.read_bytes(), "text/html; charset=utf-8",
                           None, "report") for p in pages]
-        outcomes = in_own_thread(lambda: with_axe_browser(lambda b: audit_pages(
+        outcomes = in_own_thread(lambda: with_render_browser(lambda b: audit_pages(
             b, tasks, allowance=True, user_agent="portal-audit-test", page_timeout=20, tags=WCAG_TAGS)))
     finally:
         httpd.shutdown()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import ScriptedServer, with_axe_browser
+from conftest import ScriptedServer, with_render_browser
 
 from portal_audit.technical.speed import Measurement, measure
 
@@ -24,7 +24,7 @@ def test_phone_width_overflow_and_timings(scripted_server: ScriptedServer) -> No
                               timeout=5) for path, viewport in (("/rong", "phone"), ("/vua", "phone"),
                                                                 ("/cham", "desktop"))]
 
-    wide, fit, slow = with_axe_browser(lambda b: go(b.browser))
+    wide, fit, slow = with_render_browser(go)
     assert wide.error is None and wide.overflow_px >= 500
     assert fit.overflow_px == 0
     assert slow.error is None and slow.ttfb_ms >= 1000 and slow.fcp_ms >= slow.ttfb_ms and slow.requests >= 1
@@ -32,6 +32,6 @@ def test_phone_width_overflow_and_timings(scripted_server: ScriptedServer) -> No
 
 def test_a_page_that_never_answers_is_an_error_not_a_hang(scripted_server: ScriptedServer) -> None:
     scripted_server.page("/treo", FIT, delay=4)
-    result = with_axe_browser(lambda b: measure(b.browser, scripted_server.base + "/treo", "desktop",
+    result = with_render_browser(lambda b: measure(b, scripted_server.base + "/treo", "desktop",
                                                 allowance=True, user_agent="t", timeout=1))
     assert result.error and "Timeout" in result.error

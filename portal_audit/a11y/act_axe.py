@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from portal_audit.a11y.act import HTML_SUFFIXES, load_index
-from portal_audit.a11y.axe import WCAG_TAGS, AxeBrowser, PageTask, audit_pages
+from portal_audit.a11y.axe import WCAG_TAGS, PageTask, audit_pages
+from portal_audit.render.browser import RenderBrowser
 
 PREFIX = "/WAI/content-assets/wcag-act-rules/"
 
@@ -64,7 +65,7 @@ def axe_results(act_dir: Path, act_rules: set[str], tags: tuple[str, ...] = (*WC
     cases = [c for c in load_index(act_dir) if c.rule_id in act_rules]
 
     async def run(base: str) -> dict[Path, set[str] | None]:
-        browser = await AxeBrowser().start()
+        browser = await RenderBrowser().start()
         try:
             tasks = [PageTask(base + str(c.path.relative_to(act_dir)), c.path.read_bytes(),
                               "text/html; charset=utf-8", None, c.rule_id)

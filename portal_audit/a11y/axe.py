@@ -2,7 +2,7 @@
 
 The main document is served from the crawl store (the same bytes the static rules and the content audit
 judged), so axe sees the page as it was crawled and the site is not asked for it twice; its scripts,
-styles and images load live, through the crawler's private-address guard. One context per site with
+styles and images load live, through the guard proxy (the crawler's network rule). One context per site with
 axe injected by ``add_init_script`` and one reused tab (measured here: ~0.35 s a page warm, against
 ~1.2 s with a new context per page). Every step has a deadline; a page that hangs the renderer costs
 that page (recorded as ``timeout``), then the browser is killed and started again.
@@ -19,7 +19,7 @@ from typing import Any
 
 from portal_audit.a11y.rules import axe_script
 from portal_audit.netsafety import Allowance
-from portal_audit.render.browser import AsyncBrowserLauncher, host_allowed
+from portal_audit.render.browser import RenderBrowser, open_tab, short_error
 
 log = logging.getLogger("portal_audit.a11y")
 
@@ -89,18 +89,13 @@ def _rules(raw: list[dict[str, Any]]) -> list[RuleResult]:
                        list(r.get("nodes") or [])) for r in raw]
 
 
-def _short(exc: BaseException) -> str:
-    text = (str(exc).splitlines() or [""])[0].strip()
-    return f"{type(exc).__name__}: {text}"[:300]
-
-
 class SiteAxe:
     """One site's browser context: guarded network, axe preloaded, one reused tab.
 
     Use ``await SiteAxe.open(...)``, then ``audit(task)`` per page, then ``close()``.
     """
 
-    def __init__(self, browser: Any, allowance: Allowance, user_agent: str, page_timeout: float,
+    def __init__(self, browser: RenderBrowser, allowance: Allowance, user_agent: str, page_timeout: float,
                  tags: tuple[str, ...], axe_timeout: float = AXE_SECONDS):
         self.browser = browser
         self.allowance = allowance
@@ -112,34 +107,17 @@ class SiteAxe:
         self.page: Any = None
         self._current: PageTask | None = None
         self._requests = 0
-        self._background: set[asyncio.Future[Any]] = set()
-
-    def _spawn(self, awaitable: Any) -> None:
-        future = asyncio.ensure_future(_quietly(awaitable))
-        self._background.add(future)
-        future.add_done_callback(self._background.discard)
 
     async def open(self) -> SiteAxe:
         self.context = await self.browser.new_context(
-            user_agent=self.user_agent, accept_downloads=False, service_workers="block", viewport=VIEWPORT,
-            java_script_enabled=True, locale="vi-VN", ignore_https_errors=True)
+            self.allowance, user_agent=self.user_agent, accept_downloads=False, service_workers="block",
+            viewport=VIEWPORT, java_script_enabled=True, locale="vi-VN", ignore_https_errors=True)
         # Certificate problems are the technical checklist's finding (host_facts); they must not stop the
         # accessibility audit of the same pages, which the crawler fetched without verifying either.
         await self.context.add_init_script(axe_script())
         await self.context.route("**/*", self._route)
-        self.context.on("page", self._on_new_page)
-        await self._new_tab()
+        self.page = await open_tab(self.context, self.page_timeout)
         return self
-
-    async def _new_tab(self) -> None:
-        self.page = await self.context.new_page()
-        self.page.set_default_timeout(self.page_timeout * 1000)
-        self.page.on("dialog", lambda dialog: self._spawn(dialog.dismiss()))
-
-    def _on_new_page(self, page: Any) -> None:
-        # Popups (window.open, target=_blank clicks by scripts) are closed at once.
-        if self.page is not None and page is not self.page:
-            self._spawn(page.close())
 
     async def _route(self, route: Any) -> None:
         request = route.request
@@ -156,13 +134,11 @@ class SiteAxe:
                     # keeps the audited document (an abort would replace it with Chrome's error page).
                     await route.fulfill(status=204, body=b"")
                 return
+            # Where a request may go is the guard proxy's decision; here only how many a page may make.
             self._requests += 1
-            loop = asyncio.get_running_loop()
-            allowed = self._requests <= MAX_REQUESTS and await loop.run_in_executor(
-                None, host_allowed, request.url, self.allowance)
-            await (route.continue_() if allowed else route.abort("blockedbyclient"))
+            await (route.continue_() if self._requests <= MAX_REQUESTS else route.abort("blockedbyclient"))
         except Exception as exc:  # the route may die with its page; never leave a request hanging
-            log.debug("route handling failed for %s: %s", request.url, exc)
+            log.debug("route handling failed for %s: %s", request.url[:200], short_error(exc))
             await _quietly(route.abort("failed"))
 
     async def audit(self, task: PageTask) -> PageOutcome:
@@ -178,7 +154,7 @@ class SiteAxe:
             raise BrowserHung(f"no result within {deadline:.0f} s") from None
         except Exception as exc:
             status = "crashed" if "crash" in str(exc).lower() else "error"
-            outcome = PageOutcome(task, status, _short(exc), _ms(started))
+            outcome = PageOutcome(task, status, short_error(exc), _ms(started))
             await self._replace_tab()
             return outcome
         finally:
@@ -199,9 +175,9 @@ class SiteAxe:
     async def _replace_tab(self) -> None:
         try:
             await asyncio.wait_for(self.page.close(), timeout=10)
-            await asyncio.wait_for(self._new_tab(), timeout=10)
+            self.page = await asyncio.wait_for(open_tab(self.context, self.page_timeout), timeout=10)
         except Exception as exc:
-            raise BrowserHung(_short(exc)) from None
+            raise BrowserHung(short_error(exc)) from None
 
     async def close(self) -> None:
         if self.context is not None:
@@ -219,69 +195,14 @@ def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-class AxeBrowser:
-    """The browser for the whole stage: launched once, restarted when a page hangs it."""
-
-    def __init__(self) -> None:
-        self._driver_cm: Any = None
-        self.playwright: Any = None
-        self.launcher: AsyncBrowserLauncher | None = None
-        self.browser: Any = None
-        self.restarts = 0
-
-    async def start(self) -> AxeBrowser:
-        """Raise BrowserUnavailable (with the reason) when no browser can start."""
-        from portal_audit.render.browser import BrowserUnavailable
-
-        try:
-            from playwright.async_api import async_playwright
-        except ImportError as exc:
-            raise BrowserUnavailable(f"playwright is not installed ({exc})") from None
-        self._driver_cm = async_playwright()
-        self.playwright = await self._driver_cm.start()
-        self.launcher = AsyncBrowserLauncher(self.playwright)
-        try:
-            self.browser = await self.launcher.launch()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    @property
-    def label(self) -> str:
-        return self.launcher.label if self.launcher else ""
-
-    async def restart(self) -> None:
-        """Kill the browser (stopping the driver if the browser itself no longer answers) and start anew."""
-        self.restarts += 1
-        executable = self.launcher.executable if self.launcher else None
-        try:
-            await asyncio.wait_for(self.browser.close(), timeout=10)
-        except Exception:
-            await self.stop()
-            await self.start()
-            if self.launcher is not None and executable:
-                self.launcher.executable = executable
-            return
-        assert self.launcher is not None
-        self.browser = await self.launcher.launch()
-
-    async def stop(self) -> None:
-        if self._driver_cm is not None:
-            await _quietly(asyncio.wait_for(self._driver_cm.__aexit__(None, None, None), timeout=20))
-        if self.launcher is not None:
-            self.launcher.cleanup()
-        self._driver_cm = self.playwright = self.browser = None
-
-
-async def audit_pages(axe_browser: AxeBrowser, tasks: list[PageTask], *, allowance: Allowance, user_agent: str,
+async def audit_pages(browser: RenderBrowser, tasks: list[PageTask], *, allowance: Allowance, user_agent: str,
                       page_timeout: float, tags: tuple[str, ...], axe_timeout: float = AXE_SECONDS,
                       on_page: Callable[[PageOutcome], None] | None = None) -> list[PageOutcome]:
     """Audit one site's chosen pages; a hung browser is restarted and the run goes on with the next page."""
     outcomes: list[PageOutcome] = []
 
     async def open_site() -> SiteAxe:
-        return await SiteAxe(axe_browser.browser, allowance, user_agent, page_timeout, tags, axe_timeout).open()
+        return await SiteAxe(browser, allowance, user_agent, page_timeout, tags, axe_timeout).open()
 
     site = await open_site()
     try:
@@ -292,7 +213,7 @@ async def audit_pages(axe_browser: AxeBrowser, tasks: list[PageTask], *, allowan
             except BrowserHung as exc:
                 outcome = PageOutcome(task, "timeout", f"{exc}; the browser was restarted", _ms(started))
                 await site.close()
-                await axe_browser.restart()
+                await browser.restart()
                 site = await open_site()
             outcomes.append(outcome)
             if on_page is not None:

@@ -16,23 +16,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from portal_audit.a11y.axe import WCAG_TAGS, AxeBrowser, PageOutcome, PageTask, audit_pages
+from portal_audit.a11y.axe import WCAG_TAGS, PageOutcome, PageTask, audit_pages
 from portal_audit.a11y.rules import axe_version
 from portal_audit.a11y.sampling import Candidate, choose_pages, menu_targets
-from portal_audit.a11y.static import check_tree
+from portal_audit.a11y.static import MAX_EVIDENCE, check_tree
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.pagefacts import parse_html
 from portal_audit.netsafety import Allowance
 from portal_audit.prune import refuse_pruned
 from portal_audit.registry import parse_networks
-from portal_audit.render.browser import BrowserUnavailable
+from portal_audit.render.browser import BrowserUnavailable, RenderBrowser
 from portal_audit.store import Store, decompress_html, dumps, utcnow
 from portal_audit.technical.speed import Measurement, measure
 from portal_audit.trend import forget_scores
 
 log = logging.getLogger("portal_audit.a11y")
 
-STATIC_MAX_NODES = 20
 SPEED_PAGES = 3  # live loads per site for the speed check: the home page and the slowest pages
 SNIPPET = 250
 
@@ -97,7 +96,7 @@ def _static_rows(run_id: str, site_id: str, page: dict[str, Any], root: Any) -> 
         by_rule.setdefault(hit.rule, []).append({"selector": hit.selector, "html": hit.snippet[:SNIPPET]})
     return [{"run_id": run_id, "site_id": site_id, "url": page["final_url"], "template_fp": page["template_fp"],
              "source": "static", "rule": rule, "outcome": "violation", "impact": None,
-             "node_count": len(nodes), "nodes": dumps(nodes[:STATIC_MAX_NODES])} for rule, nodes in by_rule.items()]
+             "node_count": len(nodes), "nodes": dumps(nodes[:MAX_EVIDENCE])} for rule, nodes in by_rule.items()]
 
 
 def _axe_rows(run_id: str, site_id: str, outcome: PageOutcome) -> list[dict[str, Any]]:
@@ -121,7 +120,7 @@ class A11yStage:
         self.use_browser = use_browser
         self.user_agent = user_agent or store.run(run_id).get("user_agent") or "portal-audit"
         self.on_site = on_site
-        self.browser: AxeBrowser | None = None
+        self.browser: RenderBrowser | None = None
         self.browser_error: str | None = None if use_browser else "rendering turned off (--no-browser)"
 
     def run(self, site_ids: list[str] | None = None) -> list[SiteSummary]:
@@ -162,10 +161,10 @@ class A11yStage:
                 "status": status, "finished_at": utcnow(), "browser_error": self.browser_error,
                 "browser": self.browser.label if self.browser is not None else None})
 
-    async def _browser(self) -> AxeBrowser | None:
+    async def _browser(self) -> RenderBrowser | None:
         if self.browser is None and self.browser_error is None:
             try:
-                self.browser = await AxeBrowser().start()
+                self.browser = await RenderBrowser().start()
             except BrowserUnavailable as exc:
                 self.browser_error = f"no browser could start: {exc}"
                 log.warning("%s", self.browser_error)
@@ -205,7 +204,7 @@ class A11yStage:
         self._save(site["id"], summary, static_rows + axe_rows, outcomes, speed)
         return summary
 
-    async def _speed(self, browser: AxeBrowser, site_id: str, settings: SiteSettings) -> list[Measurement]:
+    async def _speed(self, browser: RenderBrowser, site_id: str, settings: SiteSettings) -> list[Measurement]:
         """Live loads for the technical checklist: home and the two slowest pages, home again at phone width."""
         rows = list(self.store.query(
             "SELECT final_url, depth, elapsed_ms FROM pages WHERE run_id = ? AND site_id = ? AND status = 200 "
@@ -216,7 +215,7 @@ class A11yStage:
         slowest = [r["final_url"] for r in sorted(rows[1:], key=lambda r: -(r["elapsed_ms"] or 0))
                    if r["final_url"] != home][:SPEED_PAGES - 1]
         jobs = [(url, "desktop") for url in [home, *dict.fromkeys(slowest)]] + [(home, "phone")]
-        return [await measure(browser.browser, url, viewport, allowance=settings.allowance,
+        return [await measure(browser, url, viewport, allowance=settings.allowance,
                               user_agent=self.user_agent, timeout=settings.timeout) for url, viewport in jobs]
 
     def _static_pass(self, site_id: str) -> tuple[list[dict[str, Any]], list[Candidate], tuple[str, str] | None,

@@ -30,6 +30,8 @@ from lxml import etree
 from portal_audit.crawl.pagefacts import parse_html
 from portal_audit.text import fold_short
 
+MAX_EVIDENCE = 20   # failing elements per rule and page given a selector and snippet; the rest are counted
+
 
 @dataclass(frozen=True)
 class StaticHit:
@@ -423,6 +425,7 @@ class _Page:
         self._roles: dict[etree._Element, str | None] = {}
         self._paths: dict[etree._Element, str] = {}
         self.hits: list[StaticHit] = []
+        self._evidence: dict[str, int] = {}
         self.headings: list[tuple[int, etree._Element]] = []
         self.doc_link: etree._Element | None = None
         self._elements = self._index()
@@ -611,7 +614,13 @@ class _Page:
     # evidence
 
     def hit(self, rule: str, el: etree._Element) -> None:
-        self.hits.append(StaticHit(rule, self.selector(el), snippet(el)))
+        """Record a failing element; past MAX_EVIDENCE per rule only the count is kept: a selector costs a walk
+        over the element's preceding siblings, which on a page of a million siblings is quadratic."""
+        shown = self._evidence[rule] = self._evidence.get(rule, 0) + 1
+        if shown > MAX_EVIDENCE:
+            self.hits.append(StaticHit(rule, "", ""))
+        else:
+            self.hits.append(StaticHit(rule, self.selector(el), snippet(el)))
 
     def selector(self, el: etree._Element) -> str:
         """A CSS selector matching only ``el``: '#id' when that id is unique, else a :nth-of-type path from the

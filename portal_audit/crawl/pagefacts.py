@@ -15,6 +15,7 @@ import lxml.html
 from lxml import etree
 
 MAX_ANCHOR = 300
+MAX_LINKS_PER_PAGE = 3_000  # a hostile page with a million links must not flood the store (nor the parse)
 MAX_TITLE = 500
 _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
@@ -119,7 +120,9 @@ def parse_page(text: str, base_url: str) -> PageFacts:
                     rel=el.get("rel"), tag=el.tag)
         if url.split(":", 1)[0].lower() in ("http", "https"):
             links.append(link)
-        else:
+            if len(links) >= MAX_LINKS_PER_PAGE:
+                break
+        elif len(refused) < MAX_LINKS_PER_PAGE:
             refused.append(link)
     return PageFacts(title=title or None, lang=lang.strip() if lang else None, links=links,
                      template_fp=template_fingerprint(root), refused=refused)

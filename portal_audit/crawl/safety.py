@@ -1,22 +1,23 @@
 """Downloader middleware that keeps the crawler out of private networks and non-web schemes.
 
 Runs on every request, redirects included (the spider re-issues redirects as new requests), before any
-byte is sent: literal IPs are checked directly, host names are resolved through Scrapy's own caching
-resolver. The address a response actually came from is checked again as a second line of defence.
+byte is sent, with the rule every stage shares (netsafety.refusal: scheme, then every address the host
+resolves to, in a reactor thread so the crawl never waits on DNS). The address a response actually came
+from is checked again as a second line of defence.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
-from portal_audit.netsafety import address_allowed, literal_ip, scheme_allowed
+from portal_audit.netsafety import address_allowed, literal_ip, refusal
 
 
 class RefusedRequest(IgnoreRequest):
@@ -40,23 +41,9 @@ class PrivateNetworkGuard:
         return getattr(self.crawler.spider, "allow_private_networks", False)
 
     async def process_request(self, request: Request) -> None:
-        if not scheme_allowed(request.url):
-            raise RefusedRequest("blocked_scheme", f"scheme not allowed: {request.url[:200]}")
-        host = urlsplit(request.url).hostname or ""
-        ip = literal_ip(host)
-        if ip is None:
-            if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
-                ip = literal_ip("127.0.0.1")
-            else:
-                from twisted.internet import reactor
-
-                try:
-                    resolved = await maybe_deferred_to_future(reactor.resolve(host))
-                except Exception:
-                    return None
-                ip = literal_ip(resolved)
-        if ip is not None and not address_allowed(ip, self._allowance()):
-            raise RefusedRequest("blocked_private", f"{host} is a private or reserved address ({ip})")
+        refused = await maybe_deferred_to_future(deferToThread(refusal, request.url, self._allowance()))
+        if refused is not None:
+            raise RefusedRequest(refused.kind, refused.detail)
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:

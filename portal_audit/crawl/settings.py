@@ -11,6 +11,7 @@ from portal_audit.registry import SiteConfig
 BASE_SETTINGS: dict[str, Any] = {
     "BOT_NAME": "portal-audit",
     "ROBOTSTXT_OBEY": True,
+    "ROBOTSTXT_PARSER": "portal_audit.crawl.robots.CappedRobotParser",
     # Scrapy 2.19 opens a code-executing remote console and a telnet console by default: never on an auditor.
     "TELNETCONSOLE_ENABLED": False,
     "REMOTE_CONTROL_ENABLED": False,
@@ -21,6 +22,8 @@ BASE_SETTINGS: dict[str, Any] = {
     # The guard (50) and robots (100) refuse a request before the re-crawl cache (585, crawl/httpcache.py) is
     # asked; the cache sits above decompression (590), so it sees bodies and headers as the spider stores them.
     "DOWNLOADER_MIDDLEWARES": {"portal_audit.crawl.safety.PrivateNetworkGuard": 50,
+                               "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+                               "portal_audit.crawl.robots.RobotsTxtGuard": 100,
                                "portal_audit.crawl.httpcache.RevalidatingCache": 585,
                                "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None},
     "HTTPCACHE_ENABLED": False,
@@ -33,6 +36,7 @@ BASE_SETTINGS: dict[str, Any] = {
     "DNS_TIMEOUT": 10,
     "FEED_EXPORT_ENCODING": "utf-8",
     "LOG_LEVEL": "ERROR",
+    "LOG_FORMATTER": "portal_audit.crawl.logformat.ItemNamingLogFormatter",
     "EXTENSIONS": {"scrapy.extensions.logstats.LogStats": None},
     "AUTOTHROTTLE_MAX_DELAY": 30.0,
     "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue",

@@ -1,33 +1,42 @@
-"""Find and launch a headless Chromium for the render stage, safely, on servers without a desktop.
+"""Find and launch a headless Chromium for the render stages, safely, on servers without a desktop.
 
 Order (issue #4): a path in PORTAL_AUDIT_BROWSER, when set, and nothing else (the operator's explicit
 choice wins); else Playwright's own managed Chromium where `playwright install` worked (users with
-internet); then Debian/Ubuntu `chromium` / `chromium-browser`; then Google Chrome. Every request the page
-makes (scripts, images, frames) passes the same private-address guard as the crawler, so a rendered page
-cannot make the auditor reach into the operator's network.
+internet); then Debian/Ubuntu `chromium` / `chromium-browser`; then Google Chrome.
+
+Every browser this module starts reaches the network only through the guard proxy (render/guardproxy.py),
+which applies the crawler's own rule (netsafety) to every connection: the browser's default is public
+addresses only, and each site's context is opened with its site's allowance (:meth:`RenderBrowser.new_context`).
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
+import contextlib
 import os
 import shutil
-import socket
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
-from portal_audit.netsafety import Allowance, address_allowed, literal_ip, scheme_allowed
+from portal_audit.netsafety import Allowance
+from portal_audit.render.guardproxy import GuardProxy, ListenerStats
 
 # Chromium's own local-network checks are turned off: which addresses a page may reach is decided by the
-# crawler's guard (guard_context, the registry's allow_private_networks), the same rule for crawl and render;
-# otherwise an allowed intranet site would render differently from how its users see it.
+# guard proxy (the registry's allow_private_networks), the same rule for crawl and render; otherwise an
+# allowed intranet site would render differently from how its users see it.
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
                "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"]
+# With the guard proxy: the browser resolves no name itself (SOCKS5 hands names to the proxy, so nothing can
+# connect around it by address), and WebRTC sends no UDP (it has no proxied path).
+GUARD_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+              "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+              "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
 SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# In every page of a render context: no new windows (a page opening 1,000 popups would start 1,000 renderers;
+# any popup that still opens is closed at once, see open_tab).
+NO_POPUPS = "window.open = () => null;"
 
 
 class BrowserUnavailable(Exception):
@@ -51,118 +60,180 @@ def _profile_env() -> tuple[str, dict[str, str]]:
     return profile, {**os.environ, "XDG_CONFIG_HOME": f"{profile}/config", "XDG_CACHE_HOME": f"{profile}/cache"}
 
 
-def _unavailable(errors: list[str]) -> BrowserUnavailable:
-    return BrowserUnavailable("; ".join([*errors, "no chromium/chrome found (apt-get install -y chromium, "
-                                                  "or set PORTAL_AUDIT_BROWSER)"]))
-
-
 def _first_line(exc: BaseException) -> str:
-    return (str(exc).splitlines() or [type(exc).__name__])[0]
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:300]
 
 
-@contextmanager
+def short_error(exc: BaseException) -> str:
+    """One line, a few hundred characters: Playwright's messages carry call logs and nested causes that an
+    untrusted page can make megabytes long."""
+    return f"{type(exc).__name__}: {_first_line(exc)}"[:300]
+
+
+_background: set[asyncio.Future[Any]] = set()
+
+
+def _spawn(awaitable: Any) -> None:
+    """Run a clean-up step (dismiss a dialog, close a popup) without waiting for it or hearing its failure."""
+    async def quietly() -> None:
+        with contextlib.suppress(Exception):  # the page went away first: nothing left to clean
+            await awaitable
+
+    future = asyncio.ensure_future(quietly())
+    _background.add(future)
+    future.add_done_callback(_background.discard)
+
+
+async def open_tab(context: Any, timeout: float) -> Any:
+    """A tab of a render context whose dialogs are dismissed and whose popups are closed at once."""
+    page = await context.new_page()
+    page.set_default_timeout(timeout * 1000)
+    page.on("dialog", lambda dialog: _spawn(dialog.dismiss()))
+    page.on("popup", lambda popup: _spawn(popup.close()))
+    return page
+
+
+def _choices(executable: str | None) -> Iterator[tuple[str, str | None]]:
+    """(label, executable_path) to try in order; None is Playwright's managed Chromium."""
+    if executable is not None:
+        yield executable, executable
+        return
+    if os.environ.get("PORTAL_AUDIT_BROWSER"):
+        yield os.environ["PORTAL_AUDIT_BROWSER"], os.environ["PORTAL_AUDIT_BROWSER"]
+        return
+    yield "managed Chromium", None
+    path = system_browser()
+    if path is not None:
+        yield path, path
+
+
+def _options(path: str | None, proxy: str, env: dict[str, str]) -> dict[str, Any]:
+    options: dict[str, Any] = {"args": [*LAUNCH_ARGS, *GUARD_ARGS], "env": env, "proxy": {"server": proxy}}
+    if path is not None:
+        options["executable_path"] = path
+    return options
+
+
+def _unavailable(errors: list[str], tried_system: bool) -> BrowserUnavailable:
+    if not tried_system:
+        errors = [*errors, "no chromium/chrome found (apt-get install -y chromium, or set PORTAL_AUDIT_BROWSER)"]
+    return BrowserUnavailable("; ".join(errors))
+
+
+@contextlib.contextmanager
 def launch() -> Iterator[Any]:
-    """Yield a launched Playwright browser; raise BrowserUnavailable with the reason when there is none."""
+    """Yield a launched sync-API Playwright browser, public addresses only (for tools and tests that open
+    local files or public pages); raise BrowserUnavailable with the reason when there is none."""
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         raise BrowserUnavailable(f"playwright is not installed ({exc})") from None
     profile, env = _profile_env()
-    with sync_playwright() as playwright:
-        browser = None
-        errors = []
-        if not os.environ.get("PORTAL_AUDIT_BROWSER"):
+    guard = GuardProxy()
+    try:
+        with sync_playwright() as playwright:
+            browser, errors, tried_system = None, [], False
+            for label, path in _choices(None):
+                tried_system = tried_system or path is not None
+                try:
+                    browser = playwright.chromium.launch(**_options(path, guard.server(False), env))
+                    break
+                except PlaywrightError as exc:
+                    errors.append(f"{label}: {_first_line(exc)}")
+            if browser is None:
+                raise _unavailable(errors, tried_system)
             try:
-                browser = playwright.chromium.launch(args=LAUNCH_ARGS, env=env)
-            except PlaywrightError as exc:
-                errors.append(f"managed Chromium: {_first_line(exc)}")
-        if browser is None:
-            path = system_browser()
-            if path is None:
-                raise _unavailable(errors)
-            try:
-                browser = playwright.chromium.launch(executable_path=path, args=LAUNCH_ARGS, env=env)
-            except PlaywrightError as exc:
-                raise BrowserUnavailable(f"{path}: {_first_line(exc)}") from None
-        try:
-            yield browser
-        finally:
-            browser.close()
-            shutil.rmtree(profile, ignore_errors=True)
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        guard.close()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
-class AsyncBrowserLauncher:
-    """Launches (and relaunches, after a hang or crash) a browser from one async Playwright driver.
+class RenderBrowser:
+    """The render stages' browser (discovery, axe, speed): launched once behind the guard proxy, and killed
+    and started again when a page hangs it, so an untrusted page costs that page, not the run.
 
-    The accessibility stage renders untrusted pages; a page that wedges the renderer must cost one page,
-    not the run, so the stage kills the browser and asks for a new one. The choice made on the first
-    launch (managed Chromium or a system path) is kept for the relaunches.
+    ``await RenderBrowser().start()`` raises BrowserUnavailable with the reason; the choice made on the first
+    launch (managed Chromium or a system path) is kept for the restarts.
     """
 
-    def __init__(self, playwright: Any):
-        self.playwright = playwright
-        self.profile, self.env = _profile_env()
+    def __init__(self) -> None:
+        self._driver_cm: Any = None
+        self.playwright: Any = None
+        self.browser: Any = None
+        self.guard: GuardProxy | None = None
         self.executable: str | None = None
         self.label = ""
+        self.restarts = 0
+        self.profile, self.env = _profile_env()
 
-    async def launch(self) -> Any:
+    async def start(self) -> RenderBrowser:
+        try:
+            from playwright.async_api import async_playwright
+        except ImportError as exc:
+            raise BrowserUnavailable(f"playwright is not installed ({exc})") from None
+        if self.guard is None:
+            self.guard = GuardProxy()
+        self._driver_cm = async_playwright()
+        self.playwright = await self._driver_cm.start()
+        try:
+            self.browser = await self._launch()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def _launch(self) -> Any:
         from playwright.async_api import Error as PlaywrightError
 
+        assert self.guard is not None
         errors: list[str] = []
-        if self.executable is None and os.environ.get("PORTAL_AUDIT_BROWSER"):
-            self.executable = os.environ["PORTAL_AUDIT_BROWSER"]
-        if self.executable is None:
+        tried_system = False
+        for label, path in _choices(self.executable):
+            tried_system = tried_system or path is not None
             try:
-                browser = await self.playwright.chromium.launch(args=LAUNCH_ARGS, env=self.env)
-                self.label = f"managed chromium {browser.version}"
-                return browser
+                browser = await self.playwright.chromium.launch(**_options(path, self.guard.server(False), self.env))
             except PlaywrightError as exc:
-                errors.append(f"managed Chromium: {_first_line(exc)}")
-            self.executable = system_browser()
-            if self.executable is None:
-                raise _unavailable(errors)
+                errors.append(f"{label}: {_first_line(exc)}")
+                continue
+            self.executable = path
+            self.label = f"{label if path is None else path} {browser.version}"
+            return browser
+        raise _unavailable(errors, tried_system)
+
+    async def new_context(self, allowance: Allowance, **options: Any) -> Any:
+        """A browser context whose every connection goes through the guard with this site's allowance."""
+        assert self.guard is not None
+        context = await self.browser.new_context(proxy={"server": self.guard.server(allowance)}, **options)
+        await context.add_init_script(NO_POPUPS)
+        return context
+
+    def refused(self, allowance: Allowance) -> ListenerStats:
+        return self.guard.stats(allowance) if self.guard is not None else ListenerStats()
+
+    async def restart(self) -> None:
+        """Kill the browser (stopping the driver too if the browser no longer answers) and start anew."""
+        self.restarts += 1
         try:
-            browser = await self.playwright.chromium.launch(executable_path=self.executable, args=LAUNCH_ARGS,
-                                                            env=self.env)
-        except PlaywrightError as exc:
-            raise BrowserUnavailable(f"{self.executable}: {_first_line(exc)}") from None
-        self.label = f"{self.executable} {browser.version}"
-        return browser
+            await asyncio.wait_for(self.browser.close(), timeout=10)
+        except Exception:
+            await self._stop_driver()
+            await self.start()
+            return
+        self.browser = await self._launch()
 
-    def cleanup(self) -> None:
+    async def _stop_driver(self) -> None:
+        if self._driver_cm is not None:
+            with contextlib.suppress(Exception):  # a driver that does not stop is left to die with the process
+                await asyncio.wait_for(self._driver_cm.__aexit__(None, None, None), timeout=20)
+        self._driver_cm = self.playwright = self.browser = None
+
+    async def stop(self) -> None:
+        await self._stop_driver()
+        if self.guard is not None:
+            self.guard.close()
+            self.guard = None
         shutil.rmtree(self.profile, ignore_errors=True)
-
-
-def host_allowed(url: str, allowance: Allowance) -> bool:
-    """The crawler's rule, for every request a rendered page makes."""
-    if url.startswith(("data:", "blob:", "about:")):
-        return True
-    if not scheme_allowed(url):
-        return False
-    host = urlsplit(url).hostname or ""
-    ip = literal_ip(host)
-    addresses = (ip,) if ip is not None else _resolve(host)
-    return bool(addresses) and all(a is not None and address_allowed(a, allowance) for a in addresses)
-
-
-@functools.lru_cache(maxsize=4096)
-def _resolve(host: str) -> tuple[Any, ...]:
-    """Resolve once per process: pages load dozens of assets from the same hosts, and an answer that
-    changes between the check and the fetch (DNS rebinding) gets fewer chances."""
-    try:
-        return tuple(literal_ip(info[4][0]) for info in socket.getaddrinfo(host, None))
-    except (OSError, UnicodeError):
-        return ()
-
-
-def guard_context(context: Any, allowance: Allowance) -> None:
-    """Abort any request of a rendered page that the crawler itself would refuse."""
-
-    def route(route: Any) -> None:
-        if host_allowed(route.request.url, allowance):
-            route.continue_()
-        else:
-            route.abort("blockedbyclient")
-
-    context.route("**/*", route)

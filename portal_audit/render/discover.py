@@ -5,27 +5,42 @@ script fills), or whose registry entry says `render: all`, has its home page ren
 in-scope links of the rendered DOM that the crawl did not reach are then fetched in the browser and stored
 like crawled pages (raw response bytes, status, headers), marked `via = 'render'`. `render: none` turns it
 off. Without a browser the site is marked so, and the audit says that JavaScript navigation was not seen.
+
+Rendered pages are untrusted like crawled ones: every connection goes through the guard proxy, a page may
+make at most MAX_REQUESTS requests, popups and dialogs are closed at once, a body over the site's
+``max_page_bytes`` is recorded as ``too_large`` and not stored, and each page has a deadline after which the
+browser is killed and started again; a page that fails is one ``fetch_errors`` row and one log line, and the
+site's discovery goes on with the next page.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from protego import Protego
 
 from portal_audit.crawl.encoding import decode_html
+from portal_audit.crawl.errors import classify_browser_error
 from portal_audit.crawl.pagefacts import parse_html, parse_page
+from portal_audit.netsafety import refusal
 from portal_audit.registry import SiteConfig
-from portal_audit.render.browser import BrowserUnavailable, guard_context, launch
+from portal_audit.render.browser import BrowserUnavailable, RenderBrowser, open_tab, short_error
 from portal_audit.store import Store, compress_html, decompress_html, headers_json, utcnow
 from portal_audit.urls import Scope, TrapGuard, is_document, safe_canonical_url
 
 log = logging.getLogger("portal_audit.render")
 MAX_RENDERED_PAGES = 60  # per site: discovery of hidden menus, not a second crawl
+MAX_REQUESTS = 400       # requests one page may make before the rest are refused (as in the axe stage)
+MAX_LINKS = 5000         # rendered links read per page
+SETTLE_SECONDS = 10.0    # beyond the page timeout: reading the body and the rendered links
 NAV_CONTAINER = re.compile(r"(^|[-_\s])(menu|nav|navbar|navigation|mainmenu|topmenu|main-menu)([-_\s]|$)", re.I)
+_LINKS = f"""els => els.slice(0, {MAX_LINKS}).map(e => [e.href, (e.innerText || e.getAttribute('aria-label') || '')
+  .slice(0, 300)])"""
 
 
 @dataclass
@@ -34,6 +49,14 @@ class DiscoveryResult:
     status: str       # not_needed | done | unavailable | error
     pages: int = 0
     detail: str | None = None
+
+
+class PageFailed(Exception):
+    """One page could not be read in the browser: ``kind`` is its fetch_errors kind."""
+
+    def __init__(self, kind: str, detail: str, status: int | None = None):
+        super().__init__(detail)
+        self.kind, self.detail, self.status = kind, detail, status
 
 
 def has_empty_navigation(html: bytes, content_type: str | None) -> bool:
@@ -71,90 +94,261 @@ def _home(store: Store, run_id: str, site_id: str) -> str | None:
     return row["final_url"] if row else None
 
 
-def _rendered_links(page: Any) -> list[tuple[str, str]]:
-    return page.eval_on_selector_all(
-        "a[href], area[href]", "els => els.map(e => [e.href, (e.innerText || e.getAttribute('aria-label') || '')])")
-
-
 def _robots(store: Store, run_id: str, site_id: str) -> Protego | None:
     row = next(iter(store.query("SELECT body_zlib FROM site_files WHERE run_id = ? AND site_id = ? AND kind = 'robots' "
                                 "AND status = 200", [run_id, site_id])), None)
     return Protego.parse(decompress_html(row["body_zlib"]).decode("utf-8", "replace")) if row else None
 
 
-def discover_site(store: Store, run_id: str, site: SiteConfig, browser: Any, user_agent: str) -> DiscoveryResult:
-    home = _home(store, run_id, site.id)
-    if home is None:
-        return DiscoveryResult(site.id, "not_needed", detail="no home page to render")
-    scope = Scope.for_site(site.url, site.hosts, site.scope).with_host_of(home) if not site.scope else \
-        Scope.for_site(site.url, site.hosts, site.scope)
-    known = {r["url"] for r in store.query("SELECT url FROM pages WHERE run_id = ? AND site_id = ?", [run_id, site.id])}
-    known |= {r["final_url"] for r in store.query("SELECT final_url FROM pages WHERE run_id = ? AND site_id = ?",
-                                                  [run_id, site.id])}
-    traps = TrapGuard()
-    robots = _robots(store, run_id, site.id)
+class SiteDiscovery:
+    """One site's rendered walk: the home page, then the hidden in-scope pages its rendered DOM links to."""
 
-    def wanted(url: str | None) -> bool:
-        return bool(url) and scope.contains(url) and url not in known and not is_document(url) \
-            and not traps.check(url) and (robots is None or robots.can_fetch(url, user_agent))
+    def __init__(self, store: Store, run_id: str, site: SiteConfig, browser: RenderBrowser, user_agent: str):
+        self.store, self.run_id, self.site, self.browser, self.user_agent = store, run_id, site, browser, user_agent
+        self.deadline = site.timeout * 2 + SETTLE_SECONDS   # navigation, then the load event, then reading
+        self.context: Any = None
+        self.page: Any = None
+        self.requests = 0
+        self.capped = False
+        self.rows: list[dict[str, Any]] = []
+        self.links: list[dict[str, Any]] = []
+        self.errors: list[dict[str, Any]] = []
+        self.note: str | None = None
+        self.navigated = ""   # the URL the tab's navigation last went to
+        self.read: tuple[dict[str, Any], list[dict[str, Any]]] | None = None   # the current page, once read
 
-    context = browser.new_context(user_agent=user_agent, java_script_enabled=True, accept_downloads=False,
-                                  ignore_https_errors=True)
-    guard_context(context, site.allow_private_networks)
-    page = context.new_page()
-    page.set_default_timeout(site.timeout * 1000)
-    queue: list[tuple[str, str, int]] = []
-    stored = 0
-    try:
-        page.goto(home, wait_until="load")
-        for href, _text in _rendered_links(page):
-            url = safe_canonical_url(href)
-            if url and wanted(url):
-                known.add(url)
-                queue.append((url, home, 1))
-        rows: list[dict[str, Any]] = []
-        links: list[dict[str, Any]] = []
-        while queue and stored < MAX_RENDERED_PAGES:
-            url, referrer, depth = queue.pop(0)
-            response = page.goto(url, wait_until="load")
-            if response is None:
-                continue
-            body = response.body()
-            ctype = response.headers.get("content-type")
-            decoded = decode_html(body, ctype)
-            facts = parse_page(decoded.text, response.url)
-            rows.append({"run_id": run_id, "site_id": site.id, "url": url, "final_url": safe_canonical_url(response.url)
-                         or response.url, "status": response.status, "content_type": ctype,
-                         "declared_encoding": decoded.declared, "detected_encoding": decoded.detected,
-                         "encoding_issue": decoded.issue, "bytes": len(body), "depth": depth, "referrer": referrer,
-                         "fetched_at": utcnow(), "title": facts.title, "lang": facts.lang,
-                         "template_fp": facts.template_fp, "headers": headers_json(_header_items(response.headers)),
-                         "html_zlib": compress_html(body), "via": "render"})
-            stored += 1
-            for link in facts.links:
-                target = safe_canonical_url(link.url)
-                if target is None:
+    async def run(self) -> DiscoveryResult:
+        site = self.site
+        home = _home(self.store, self.run_id, site.id)
+        if home is None:
+            return DiscoveryResult(site.id, "not_needed", detail="no home page to render")
+        scope = Scope.for_site(site.url, site.hosts, site.scope)
+        if not site.scope:
+            scope = scope.with_host_of(home)
+        query = "SELECT url, final_url FROM pages WHERE run_id = ? AND site_id = ?"
+        known = {u for r in self.store.query(query, [self.run_id, site.id]) for u in (r["url"], r["final_url"])}
+        traps, robots = TrapGuard(), _robots(self.store, self.run_id, site.id)
+
+        def wanted(url: str | None) -> bool:
+            return bool(url) and scope.contains(url) and url not in known and not is_document(url) \
+                and not traps.check(url) and (robots is None or robots.can_fetch(url, self.user_agent))
+
+        queue: list[tuple[str, str | None, int]] = [(home, None, 0)]
+        status = "done"
+        try:
+            await self._open()
+            while queue and len(self.rows) < MAX_RENDERED_PAGES:
+                url, referrer, depth = queue.pop(0)
+                try:
+                    rendered = await self._visit(url, referrer, depth, store=depth > 0)
+                except PageFailed as failed:
+                    if depth == 0:
+                        return DiscoveryResult(site.id, "error", 0, f"home page: {failed.kind}: {failed.detail}")
+                    self._failed(url, referrer, failed)
                     continue
-                links.append({"run_id": run_id, "site_id": site.id, "from_url": url, "to_url": target,
-                              "anchor": link.anchor, "kind": "internal" if scope.contains(target) else "external",
-                              "rel": link.rel})
-            # Rendered pages may carry more script-built links.
-            for href, _text in _rendered_links(page):
-                target = safe_canonical_url(href)
-                if target and wanted(target) and depth < site.max_depth:
-                    known.add(target)
-                    queue.append((target, url, depth + 1))
-        with store.db.atomic():
-            if rows:
-                store.db["pages"].insert_all(rows, ignore=True)
-            if links:
-                store.db["links"].insert_all(links)
-    except Exception as exc:  # the browser is a second opinion: its failure must not lose the crawl
-        log.warning("render discovery failed on %s: %s", site.id, exc)
-        return DiscoveryResult(site.id, "error", stored, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+                if depth >= site.max_depth:
+                    continue
+                for href in rendered:
+                    target = safe_canonical_url(href)
+                    if target and wanted(target):
+                        known.add(target)
+                        queue.append((target, url, depth + 1))
+        except BrowserUnavailable as exc:
+            status = "error"
+            self.note = f"the browser could not be restarted ({short_error(exc)})"
+        finally:
+            await self._close()
+        self._save(scope)
+        parts = [f"{len(self.rows)} page(s) found only by rendering"]
+        if self.errors:
+            parts.append(f"{len(self.errors)} could not be read")
+        if self.note:
+            parts.append(self.note)
+        return DiscoveryResult(site.id, status, len(self.rows), ", ".join(parts))
+
+    async def _open(self) -> None:
+        self.context = await self.browser.new_context(
+            self.site.allow_private_networks, user_agent=self.user_agent, java_script_enabled=True,
+            accept_downloads=False, ignore_https_errors=True, service_workers="block")
+        await self.context.route("**/*", self._route)
+
+    async def _new_tab(self) -> None:
+        """Each page in a tab of its own: timers and pending navigations of the last one must not touch it."""
+        try:
+            if self.page is not None:
+                await asyncio.wait_for(self.page.close(), 10)
+            self.page = await asyncio.wait_for(open_tab(self.context, self.site.timeout), 10)
+        except Exception:
+            await self._restart()
+            self.page = await open_tab(self.context, self.site.timeout)
+        self.page.on("request", self._on_request)
+
+    def _on_request(self, request: Any) -> None:
+        """Remember where the tab's navigation has got to (redirects included)."""
+        if self.page is not None and request.frame == self.page.main_frame and request.is_navigation_request():
+            self.navigated = request.url
+
+    async def _close(self) -> None:
+        context, self.context, self.page = self.context, None, None
+        if context is not None:
+            try:
+                await asyncio.wait_for(context.close(), 10)
+            except Exception:  # a wedged browser: the next site's context comes from a restarted one
+                log.warning("render discovery: %s: the browser context did not close; restarting the browser",
+                            self.site.id)
+                try:
+                    await self._restart(reopen=False)
+                except BrowserUnavailable as exc:  # the next site (or the stage's end) says so
+                    log.warning("render discovery: the browser could not be restarted: %s", short_error(exc))
+
+    async def _restart(self, *, reopen: bool = True) -> None:
+        """Kill and start the browser again (the context dies with it), then reopen the site's tab."""
+        self.context = self.page = None
+        await self.browser.restart()
+        if reopen:
+            await self._open()
+
+    async def _route(self, route: Any) -> None:
+        """Count a page's requests and refuse those beyond the cap; where they may go is the guard's job."""
+        try:
+            self.requests += 1
+            if self.requests > MAX_REQUESTS:
+                self.capped = True
+                await route.abort("blockedbyclient")
+            else:
+                await route.continue_()
+        except Exception:  # the page closed under the request: nothing to answer, nothing to log
+            pass
+
+    async def _visit(self, url: str, referrer: str | None, depth: int, *, store: bool) -> list[str]:
+        """Load one page within the deadline; return the links of its rendered DOM. A page that overruns it
+        has wedged the renderer: the browser is restarted (the site's context with it)."""
+        refused = refusal(url, self.site.allow_private_networks)
+        if refused is not None:
+            raise PageFailed(refused.kind, refused.detail)
+        await self._new_tab()
+        self.requests, self.capped, self.read = 0, False, None
+        started = time.monotonic()
+        try:
+            links = await asyncio.wait_for(self._load(url, referrer, depth, store), self.deadline)
+        except TimeoutError:
+            await self._restart()
+            if self.read is not None:  # the page itself arrived; only its scripts hung the renderer
+                log.warning("render discovery: %s: its scripts ran past %.0f s; the page is kept without its "
+                            "rendered links, and the browser is restarted", url[:200], self.deadline)
+                self._keep(self.read)
+                return []
+            log.warning("render discovery: %s: no result within %.0f s; the browser is restarted", url[:200],
+                        self.deadline)
+            raise PageFailed("timeout", f"rendering took longer than {self.deadline:.0f} s; the browser was "
+                                        "restarted") from None
+        except PageFailed:
+            raise
+        except Exception as exc:
+            # A redirect the guard proxy refused looks like any failed connection to the browser: name it.
+            refused = refusal(self.navigated, self.site.allow_private_networks)
+            if refused is not None:
+                raise PageFailed(refused.kind, f"the page moved to an address the guard refused: {refused.detail}") \
+                    from None
+            raise PageFailed(classify_browser_error(str(exc)), short_error(exc)) from None
+        if self.capped:
+            log.info("render discovery: %s made more than %d requests; the rest were refused (%.1f s)", url[:200],
+                     MAX_REQUESTS, time.monotonic() - started)
+        return links
+
+    async def _load(self, url: str, referrer: str | None, depth: int, store: bool) -> list[str]:
+        from playwright.async_api import Error as PlaywrightError
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        self.navigated = url
+        response = await self.page.goto(url, wait_until="commit")
+        # The body first: a page that moves on (meta refresh, script) takes it along.
+        kept = self.read = await self._read(url, referrer, depth, response) if store else None
+        try:
+            await self.page.wait_for_load_state("load")
+        except PlaywrightTimeout:
+            log.info("render discovery: load event timed out on %s; reading the page as it is", url[:200])
+        try:
+            hrefs = [href for href, _text in await self.page.eval_on_selector_all("a[href], area[href]", _LINKS)]
+        except PlaywrightError:
+            if kept is None or self.navigated == url:
+                raise
+            log.info("render discovery: %s moved on to %s; its rendered links are not read", url[:200],
+                     self.navigated[:200])
+            hrefs = []
+        if kept is not None:
+            self._keep(kept)
+        return hrefs
+
+    def _keep(self, read: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+        row, links = read
+        self.rows.append(row)
+        self.links.extend(links)
+
+    async def _read(self, url: str, referrer: str | None, depth: int,
+                    response: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The page's row and its links, from the response the browser got (within the site's size cap)."""
+        if response is None:
+            raise PageFailed("other", "the browser answered no response")
+        cap = self.site.max_page_bytes
+        declared = response.headers.get("content-length") or ""
+        if declared.isdigit() and int(declared) > cap:
+            raise PageFailed("too_large", f"Content-Length {declared} is over the cap of {cap} bytes",
+                             response.status)
+        body = await response.body()
+        if len(body) > cap:
+            raise PageFailed("too_large", f"body of {len(body)} bytes is over the cap of {cap} bytes",
+                             response.status)
+        ctype = response.headers.get("content-type")
+        decoded = decode_html(body, ctype)
+        facts = parse_page(decoded.text, response.url)
+        row = {"run_id": self.run_id, "site_id": self.site.id, "url": url,
+               "final_url": safe_canonical_url(response.url) or response.url, "status": response.status,
+               "content_type": ctype, "declared_encoding": decoded.declared, "detected_encoding": decoded.detected,
+               "encoding_issue": decoded.issue, "bytes": len(body), "depth": depth, "referrer": referrer,
+               "fetched_at": utcnow(), "title": facts.title, "lang": facts.lang, "template_fp": facts.template_fp,
+               "headers": headers_json(_header_items(response.headers)), "html_zlib": compress_html(body),
+               "via": "render"}
+        links = [{"run_id": self.run_id, "site_id": self.site.id, "from_url": url, "to_url": target,
+                  "anchor": link.anchor, "kind": None, "rel": link.rel}
+                 for link in facts.links if (target := safe_canonical_url(link.url)) is not None]
+        return row, links
+
+    def _failed(self, url: str, referrer: str | None, failed: PageFailed) -> None:
+        if failed.kind != "timeout":  # a timeout has had its line already
+            log.warning("render discovery: %s: %s: %s", url[:200], failed.kind, failed.detail)
+        self.errors.append({"run_id": self.run_id, "site_id": self.site.id, "url": url, "kind": failed.kind,
+                            "status": failed.status, "detail": f"in the browser: {failed.detail}"[:500],
+                            "referrer": referrer, "at": utcnow()})
+
+    def _save(self, scope: Scope) -> None:
+        for link in self.links:
+            link["kind"] = "internal" if scope.contains(link["to_url"]) else "external"
+        with self.store.db.atomic():
+            if self.rows:
+                self.store.db["pages"].insert_all(self.rows, ignore=True)
+            if self.links:
+                self.store.db["links"].insert_all(self.links)
+            if self.errors:
+                self.store.db["fetch_errors"].insert_all(self.errors)
+
+
+async def _discover(store: Store, run_id: str, sites: list[SiteConfig], user_agent: str) -> list[DiscoveryResult]:
+    try:
+        browser = await RenderBrowser().start()
+    except BrowserUnavailable as exc:
+        return [DiscoveryResult(s.id, "unavailable", detail=str(exc)) for s in sites]
+    try:
+        results = []
+        for site in sites:
+            try:
+                results.append(await SiteDiscovery(store, run_id, site, browser, user_agent).run())
+            except Exception as exc:  # the browser is a second opinion: its failure must not lose the crawl
+                log.warning("render discovery failed on %s: %s", site.id, short_error(exc))
+                results.append(DiscoveryResult(site.id, "error", 0, short_error(exc)))
+        return results
     finally:
-        context.close()
-    return DiscoveryResult(site.id, "done", stored, f"{stored} page(s) found only by rendering")
+        await browser.stop()
 
 
 def discover(store: Store, run_id: str, sites: list[SiteConfig], user_agent: str) -> list[DiscoveryResult]:
@@ -162,11 +356,7 @@ def discover(store: Store, run_id: str, sites: list[SiteConfig], user_agent: str
     needed = [s for s in sites if _needs_render(store, run_id, s)]
     results = [DiscoveryResult(s.id, "not_needed") for s in sites if s not in needed]
     if needed:
-        try:
-            with launch() as browser:
-                results += [discover_site(store, run_id, site, browser, user_agent) for site in needed]
-        except BrowserUnavailable as exc:
-            results += [DiscoveryResult(s.id, "unavailable", detail=str(exc)) for s in needed]
+        results += asyncio.run(_discover(store, run_id, needed, user_agent))
     for result in results:
         status = result.status if not result.detail else f"{result.status}: {result.detail}"
         store.update_site(run_id, result.site_id, render_status=status[:500])
@@ -179,5 +369,3 @@ def render_note(site: dict[str, Any]) -> str | None:
     if status.startswith(("unavailable", "error")):
         return "navigation built by JavaScript was not rendered (" + status + ")"
     return None
-
-

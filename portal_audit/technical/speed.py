@@ -1,7 +1,8 @@
 """Live page loads for the speed and phone-layout checks (Decree 224/2026 Art. 12; Circular 32/2017 Art. 17).
 
 Unlike the accessibility pass (which serves the stored page to the tab), speed must be measured as a visitor
-gets it: the page is loaded live, through the same private-address guard, with the browser's own timing
+gets it: the page is loaded live, through the guard proxy (no request interception, which would slow every
+request down), with the browser's own timing
 (Navigation Timing, Paint Timing, Largest Contentful Paint) and the transfer sizes of every resource. The
 home page and the site's slowest pages by the crawl's server time are loaded at desktop size; the home page
 also at a phone's width, where content wider than the screen means horizontal scrolling.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal_audit.netsafety import Allowance
-from portal_audit.render.browser import host_allowed
+from portal_audit.render.browser import RenderBrowser, open_tab
 
 PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True}
@@ -65,26 +66,16 @@ def _ms(value: Any) -> int | None:
     return None if value is None else round(float(value))
 
 
-async def _guard(context: Any, allowance: Allowance) -> None:
-    async def route(route: Any) -> None:
-        loop = asyncio.get_running_loop()
-        allowed = await loop.run_in_executor(None, host_allowed, route.request.url, allowance)
-        await (route.continue_() if allowed else route.abort("blockedbyclient"))
-
-    await context.route("**/*", route)
-
-
-async def measure(browser: Any, url: str, viewport: str, *, allowance: Allowance, user_agent: str,
+async def measure(browser: RenderBrowser, url: str, viewport: str, *, allowance: Allowance, user_agent: str,
                   timeout: float) -> Measurement:
-    """Load ``url`` live in a fresh context and read the browser's own timings; never raises."""
+    """Load ``url`` live in a fresh context and read the browser's own timings; never raises but
+    BrowserUnavailable (a browser that could not be started again after a page wedged it)."""
     options = PHONE if viewport == "phone" else DESKTOP
     result = Measurement(url, viewport)
-    context = await browser.new_context(user_agent=user_agent, accept_downloads=False, service_workers="block",
-                                        ignore_https_errors=True, **options)
+    context = await browser.new_context(allowance, user_agent=user_agent, accept_downloads=False,
+                                        service_workers="block", ignore_https_errors=True, **options)
     try:
-        await _guard(context, allowance)
-        page = await context.new_page()
-        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
+        page = await open_tab(context, timeout)
         started = time.monotonic()
         await asyncio.wait_for(page.goto(url, wait_until="load", timeout=timeout * 1000), timeout + 5)
         raw = await asyncio.wait_for(page.evaluate(_METRICS), 10)
@@ -97,6 +88,7 @@ async def measure(browser: Any, url: str, viewport: str, *, allowance: Allowance
     finally:
         try:
             await asyncio.wait_for(context.close(), 10)
-        except Exception:
+        except Exception:  # a renderer its page wedged: the next load gets a new browser
             result.error = result.error or "context did not close"
+            await browser.restart()
     return result
