@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from canary import HostileSite  # noqa: E402  (the test suite's canaries and ways out)
-from conftest import ScriptedServer  # noqa: E402
+from conftest import ScriptedServer, one_site_registry  # noqa: E402
 
 CASES = {
     "clean": "<p>Trang này không có gì lạ.</p>",
@@ -118,13 +118,8 @@ def run_case(case: str, workdir: Path) -> Figures:
             server.page(f"/{case}", f'<html lang="vi"><head><title>{case}</title></head><body><h1>{case}</h1>'
                                     f"{CASES[case]}</body></html>")
         server.page("/", HOME.format(paths=paths))
-        registry = workdir / f"{case}.yaml"
-        registry.write_text(f"""province: T
-defaults: {{allow_private_networks: ["127.0.0.1/32"], delay: 0, timeout: 5, retries: 0, render: all,
-            max_page_bytes: 60000000}}
-sites:
-  - {{id: s, name: "Sở Thử nghiệm", unit_type: so_ban_nganh, url: "{server.base}/"}}
-""", encoding="utf-8")
+        registry = one_site_registry(workdir / f"{case}.yaml", server.base,
+                                     "render: all, max_page_bytes: 60000000")
         db, log = workdir / f"{case}.db", workdir / f"{case}.log"
         command = [sys.executable, "-m", "portal_audit", "run", "--config", str(registry), "--db", str(db),
                    "--out", str(workdir / f"{case}-report"), "--log", str(log), "--quiet"]

@@ -84,6 +84,18 @@ def scripted_server() -> Iterator[ScriptedServer]:
         yield server
 
 
+def one_site_registry(path: Path, url: str, defaults: str = "", allow: str = '["127.0.0.1/32"]') -> Path:
+    """Write a registry of one department site at ``url`` (no delay, 5 s timeout, no retries, only ``allow``
+    of the private networks) with ``defaults``, more YAML flow-mapping entries such as ``render: all``."""
+    extra = f", {defaults}" if defaults else ""
+    path.write_text(f"""province: T
+defaults: {{allow_private_networks: {allow}, delay: 0, timeout: 5, retries: 0{extra}}}
+sites:
+  - {{id: s, name: "Sở Thử nghiệm", unit_type: so_ban_nganh, url: "{url}/"}}
+""", encoding="utf-8")
+    return path
+
+
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 240,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``portal-audit`` as a user would (same interpreter, so an editable install is used)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import ScriptedServer
+from conftest import ScriptedServer, one_site_registry
 
 MANY = "".join(f'<img src="/anh/{i}.png" alt="">' for i in range(10_000))
 HUGE = '<div><a href="/khong-co">liên kết</a></div>' * 1_300_000   # ~52 MB, one line
@@ -36,13 +36,8 @@ def test_hostile_pages_cost_their_deadline_and_a_few_log_lines(tmp_path: Path, s
     for path, title, body in (("/nhieu", "Nhiều ảnh", MANY), ("/lon", "Trang lớn", HUGE),
                               ("/cua-so", "Cửa sổ", POPUPS), ("/treo", "Treo", SPIN)):
         scripted_server.page(path, _page(title, body))
-    config = tmp_path / "sites.yaml"
-    config.write_text(f"""province: T
-defaults: {{allow_private_networks: ["127.0.0.1/32"], delay: 0, timeout: 5, retries: 0, render: all,
-            max_page_bytes: 60000000}}
-sites:
-  - {{id: s, name: "Sở Thử nghiệm", unit_type: so_ban_nganh, url: "{scripted_server.base}/"}}
-""", encoding="utf-8")
+    config = one_site_registry(tmp_path / "sites.yaml", scripted_server.base,
+                               "render: all, max_page_bytes: 60000000")
     log = tmp_path / "run.log"
     # Deadlines: discovery 2 × 5 + 10 s a page, axe 5 + 30 s a page, speed 5 + 15 s a load; five pages.
     result = cli("run", "--config", str(config), "--db", str(tmp_path / "a.db"), "--out", str(tmp_path / "out"),

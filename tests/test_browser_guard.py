@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from canary import HostileSite
-from conftest import ScriptedServer, with_render_browser
+from conftest import ScriptedServer, one_site_registry, with_render_browser
 
 from portal_audit.a11y.axe import WCAG_TAGS, PageOutcome, PageTask, audit_pages
 from portal_audit.render.browser import RenderBrowser
@@ -96,13 +96,7 @@ HOME = """<!doctype html><html lang="vi"><head><title>Trang chủ</title></head>
 
 
 def _registry(tmp_path: Path, url: str, allow: str) -> Path:
-    path = tmp_path / f"sites-{len(allow)}.yaml"
-    path.write_text(f"""province: T
-defaults: {{allow_private_networks: {allow}, delay: 0, timeout: 5, retries: 0, render: all}}
-sites:
-  - {{id: hostile, name: "Sở Thử nghiệm", unit_type: so_ban_nganh, url: "{url}/"}}
-""", encoding="utf-8")
-    return path
+    return one_site_registry(tmp_path / f"sites-{len(allow)}.yaml", url, "render: all", allow)
 
 
 def test_render_discovery_and_the_render_stage_reach_no_address_outside_the_allowance(

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import Route, ScriptedServer
+from conftest import Route, ScriptedServer, one_site_registry
 
 HOME = """<html lang="vi"><head><title>Trang chủ</title></head><body>
 <a href="/cong-khai">Công khai</a> <a href="/noi-bo/a">Nội bộ</a> <a href="/bom">Bom</a></body></html>"""
@@ -21,14 +21,7 @@ BOMB = gzip.compress(b" " * 30_000_000, compresslevel=9)   # ~30 KB on the wire,
 
 
 def _registry(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "sites.yaml"
-    path.write_text(f"""province: T
-defaults: {{allow_private_networks: ["127.0.0.1/32"], delay: 0, timeout: 5, retries: 0, render: none,
-            max_page_bytes: 1000000}}
-sites:
-  - {{id: s, name: "Sở Thử nghiệm", unit_type: so_ban_nganh, url: "{url}/"}}
-""", encoding="utf-8")
-    return path
+    return one_site_registry(tmp_path / "sites.yaml", url, "render: none, max_page_bytes: 1000000")
 
 
 def _serve_site(server: ScriptedServer) -> None:

@@ -39,8 +39,7 @@ MAX_REQUESTS = 400       # requests one page may make before the rest are refuse
 MAX_LINKS = 5000         # rendered links read per page
 SETTLE_SECONDS = 10.0    # beyond the page timeout: reading the body and the rendered links
 NAV_CONTAINER = re.compile(r"(^|[-_\s])(menu|nav|navbar|navigation|mainmenu|topmenu|main-menu)([-_\s]|$)", re.I)
-_LINKS = f"""els => els.slice(0, {MAX_LINKS}).map(e => [e.href, (e.innerText || e.getAttribute('aria-label') || '')
-  .slice(0, 300)])"""
+_HREFS = f"els => els.slice(0, {MAX_LINKS}).map(e => e.href)"
 
 
 @dataclass
@@ -185,7 +184,11 @@ class SiteDiscovery:
 
     def _on_request(self, request: Any) -> None:
         """Remember where the tab's navigation has got to (redirects included)."""
-        if self.page is not None and request.frame == self.page.main_frame and request.is_navigation_request():
+        try:
+            main = self.page is not None and request.frame == self.page.main_frame
+        except Exception:  # a worker's request has no frame
+            return
+        if main and request.is_navigation_request():
             self.navigated = request.url
 
     async def _close(self) -> None:
@@ -262,22 +265,22 @@ class SiteDiscovery:
 
         self.navigated = url
         response = await self.page.goto(url, wait_until="commit")
-        # The body first: a page that moves on (meta refresh, script) takes it along.
-        kept = self.read = await self._read(url, referrer, depth, response) if store else None
+        if store:  # the body first: a page that moves on (meta refresh, script) takes it along
+            self.read = await self._read(url, referrer, depth, response)
         try:
             await self.page.wait_for_load_state("load")
         except PlaywrightTimeout:
             log.info("render discovery: load event timed out on %s; reading the page as it is", url[:200])
         try:
-            hrefs = [href for href, _text in await self.page.eval_on_selector_all("a[href], area[href]", _LINKS)]
+            hrefs: list[str] = await self.page.eval_on_selector_all("a[href], area[href]", _HREFS)
         except PlaywrightError:
-            if kept is None or self.navigated == url:
+            if self.read is None or self.navigated == url:
                 raise
             log.info("render discovery: %s moved on to %s; its rendered links are not read", url[:200],
                      self.navigated[:200])
             hrefs = []
-        if kept is not None:
-            self._keep(kept)
+        if self.read is not None:
+            self._keep(self.read)
         return hrefs
 
     def _keep(self, read: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
