@@ -5,6 +5,7 @@ Crawls run in a subprocess, as users run them: Twisted's reactor cannot restart 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -49,10 +50,9 @@ class ScriptedServer:
                 self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
                 if with_body:
-                    try:
+                    # a client may cut a body it does not want (a size cap): not a server error
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                         self.wfile.write(route.body.replace(b"{base}", server.base.encode()))
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass  # the client cut a body it did not want (a size cap): not a server error
 
             def do_GET(self) -> None:
                 self._answer(True)
