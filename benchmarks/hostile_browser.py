@@ -23,10 +23,8 @@ import argparse
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from canary import HostileSite  # noqa: E402  (the test suite's canaries and ways out)
 from conftest import ScriptedServer, one_site_registry  # noqa: E402
+from proctree import run_sampled  # noqa: E402
 
 CASES = {
     "clean": "<p>Trang này không có gì lạ.</p>",
@@ -67,49 +66,6 @@ class Figures:
     canary_hits: int
 
 
-def _tree(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, changed = {root}, True
-    while changed:
-        changed = False
-        for pid, ppid in parents.items():
-            if ppid in tree and pid not in tree:
-                tree.add(pid)
-                changed = True
-    return sorted(tree)
-
-
-def _kib(path: str, field: str) -> int:
-    try:
-        with open(path) as f:
-            for line in f:
-                if line.startswith(field):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _run(command: list[str]) -> tuple[float, int, float, float]:
-    """(wall s, exit code, tool peak RSS MB, browser tree peak PSS MB) of one child run."""
-    started = time.monotonic()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    tool = browser = 0
-    while child.poll() is None:
-        tool = max(tool, _kib(f"/proc/{child.pid}/status", "VmHWM:"))
-        browser = max(browser, sum(_kib(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in _tree(child.pid)
-                                   if pid != child.pid))
-        time.sleep(0.25)
-    return time.monotonic() - started, child.returncode, tool / 1024, browser / 1024
-
-
 def run_case(case: str, workdir: Path) -> Figures:
     with ScriptedServer() as server:
         hostile = HostileSite(server) if case == "escape" else None
@@ -123,7 +79,7 @@ def run_case(case: str, workdir: Path) -> Figures:
         db, log = workdir / f"{case}.db", workdir / f"{case}.log"
         command = [sys.executable, "-m", "portal_audit", "run", "--config", str(registry), "--db", str(db),
                    "--out", str(workdir / f"{case}-report"), "--log", str(log), "--quiet"]
-        wall, code, tool, browser = _run(command)
+        sampled = run_sampled(command)
         hits = sum(hostile.hits().values()) if hostile else 0
         if hostile:
             hostile.close()
@@ -137,7 +93,8 @@ def run_case(case: str, workdir: Path) -> Figures:
         con.close()
     recorded = ", ".join(f"{name} {k}×{n}" for name, items in (("axe", renders), ("error", errors))
                          for k in sorted(set(items)) if (n := items.count(k)))
-    return Figures(case, wall, code, tool, browser, log.stat().st_size / 1024, recorded or "-", hits)
+    return Figures(case, sampled.wall, sampled.exit_code, sampled.tool_mb, sampled.browser_mb,
+                   log.stat().st_size / 1024, recorded or "-", hits)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -246,8 +246,10 @@ class SiteSpider(scrapy.Spider):
             return
         received = request.meta.get("pa_bytes", 0) + len(data)
         request.meta["pa_bytes"] = received
-        if received > ROBOTS_MAX_BYTES and urlsplit(request.url).path == "/robots.txt":
-            raise StopDownload(fail=False)  # Google reads the first 500 KiB and ignores the rest (crawl/robots.py)
+        if urlsplit(request.url).path == "/robots.txt":
+            if received > ROBOTS_MAX_BYTES:  # Google reads the first 500 KiB and ignores the rest (crawl/robots.py)
+                raise StopDownload(fail=False)
+            return
         if received > self.site.max_page_bytes:
             request.meta["pa_too_large"] = True
             raise StopDownload(fail=True)

@@ -32,11 +32,12 @@ def _serve_site(server: ScriptedServer) -> None:
                                                       "Content-Encoding": "gzip"})
 
 
+@pytest.mark.parametrize("lines", [10_000, 40_000], ids=["800-KB-under-the-page-cap", "3-MB-over-the-page-cap"])
 def test_a_robots_txt_over_500_kib_is_read_up_to_there_and_obeyed(
-        tmp_path: Path, scripted_server: ScriptedServer, cli) -> None:
+        lines: int, tmp_path: Path, scripted_server: ScriptedServer, cli) -> None:
     _serve_site(scripted_server)
-    # 800 KB (under the page cap of 1 MB): the rules first, then lines nobody reads.
-    robots = "User-agent: *\nDisallow: /noi-bo/\n" + ("# padding " + "x" * 69 + "\n") * 10_000
+    # The rules first, then lines nobody reads (the page cap is 1 MB: Google reads 500 KiB of any robots.txt).
+    robots = "User-agent: *\nDisallow: /noi-bo/\n" + ("# padding " + "x" * 69 + "\n") * lines
     scripted_server.routes["/robots.txt"] = Route(200, robots.encode(), headers={"Content-Type": "text/plain"})
     db = tmp_path / "a.db"
     result = cli("crawl", "--config", str(_registry(tmp_path, scripted_server.base)), "--db", str(db), "-q")
@@ -50,14 +51,11 @@ def test_a_robots_txt_over_500_kib_is_read_up_to_there_and_obeyed(
     assert refused[scripted_server.base + "/bom"] == "too_large"
 
 
-@pytest.mark.parametrize("robots", [
-    Route(200, BOMB, headers={"Content-Type": "text/plain", "Content-Encoding": "gzip"}),
-    Route(200, b"User-agent: *\nDisallow:\n" + b"#" * 3_000_000, headers={"Content-Type": "text/plain"}),
-], ids=["compression-bomb", "over-the-page-cap"])
 def test_a_robots_txt_that_cannot_be_read_within_the_cap_means_disallow_all(
-        robots: Route, tmp_path: Path, scripted_server: ScriptedServer, cli) -> None:
+        tmp_path: Path, scripted_server: ScriptedServer, cli) -> None:
     _serve_site(scripted_server)
-    scripted_server.routes["/robots.txt"] = robots
+    scripted_server.routes["/robots.txt"] = Route(200, BOMB, headers={"Content-Type": "text/plain",
+                                                                      "Content-Encoding": "gzip"})
     db = tmp_path / "b.db"
     result = cli("crawl", "--config", str(_registry(tmp_path, scripted_server.base)), "--db", str(db), "-q")
     assert result.returncode == 1, result.stdout + result.stderr  # nothing could be crawled

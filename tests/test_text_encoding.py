@@ -63,3 +63,11 @@ def test_plain_english_latin1_page_is_not_flagged() -> None:
 def test_undecodable_bytes_are_flagged_not_hidden() -> None:
     d = decode_html(b"<html><title>\x81\x8d\x8f\x90\x9d</title></html>", "text/html; charset=utf-8")
     assert d.issue is not None
+
+
+def test_a_few_stray_bytes_in_a_utf8_page_do_not_turn_it_into_a_legacy_codec() -> None:
+    text = page("Sở Tài nguyên và Môi trường: địa chỉ, điện thoại, thư điện tử")
+    body = text.encode().replace("địa".encode(), b"\xff\xfe\xe1")  # a pasted legacy snippet
+    d = decode_html(body, "text/html; charset=utf-8")
+    assert d.issue == "undecodable" and d.detected == "utf-8"
+    assert "Sở Tài nguyên và Môi trường" in d.text and "\ufffd" in d.text

@@ -63,6 +63,16 @@ def _valid_utf8(body: bytes) -> bool:
     return True
 
 
+def _mostly_utf8(body: bytes) -> bool:
+    """UTF-8 with a few stray bytes (a legacy-encoded snippet pasted into a UTF-8 page): a browser decodes it
+    as UTF-8 and shows a replacement character for each stray byte, and so do we, rather than reading the
+    whole page in a legacy codec."""
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127) - bad
+    return good >= 1 and good >= 4 * bad
+
+
 def _legacy_font_issue(text: str, body: bytes) -> str | None:
     markers = sum(1 for ch in text if ch in _TCVN3_MARKERS)
     letters = sum(1 for ch in text if ch.isalpha()) or 1
@@ -90,13 +100,15 @@ def decode_html(body: bytes, content_type: str | None) -> Decoded:
             issue = "declared_mismatch"  # e.g. ISO-8859-1 declared, UTF-8 sent: browsers show mojibake
     elif declared and declared != "utf-8":
         codec = declared
+    elif _mostly_utf8(body):
+        codec, issue = "utf-8", "undecodable"
     else:
         best = from_bytes(body[:200_000]).best()
         codec = _codec(best.encoding) if best else None
         codec = codec or "cp1258"
         issue = "declared_mismatch" if declared == "utf-8" else "undeclared_legacy"
     try:
-        text = body.decode(codec)
+        text = body.decode(codec, errors="replace" if issue == "undecodable" else "strict")
     except (UnicodeDecodeError, LookupError):
         text = body.decode(codec if _codec(codec) else "utf-8", errors="replace")
         issue = "undecodable"

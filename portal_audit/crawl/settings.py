@@ -20,11 +20,13 @@ BASE_SETTINGS: dict[str, Any] = {
     "METAREFRESH_ENABLED": False,
     "HTTPERROR_ALLOW_ALL": True,
     # The guard (50) and robots (100) refuse a request before the re-crawl cache (585, crawl/httpcache.py) is
-    # asked; the cache sits above decompression (590), so it sees bodies and headers as the spider stores them.
+    # asked; the cache sits above decompression (590), so it sees bodies and headers as the spider stores them;
+    # robots.txt's read limit (595) puts the size cap back before decompression reads the body.
     "DOWNLOADER_MIDDLEWARES": {"portal_audit.crawl.safety.PrivateNetworkGuard": 50,
                                "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
                                "portal_audit.crawl.robots.RobotsTxtGuard": 100,
                                "portal_audit.crawl.httpcache.RevalidatingCache": 585,
+                               "portal_audit.crawl.robots.RobotsTxtReadLimit": 595,
                                "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None},
     "HTTPCACHE_ENABLED": False,
     "HTTPCACHE_POLICY": "portal_audit.crawl.httpcache.AlwaysRevalidatePolicy",
