@@ -64,7 +64,6 @@ def site_settings(base: Settings, site: SiteConfig, user_agent: str) -> Settings
         "CONCURRENT_REQUESTS": site.concurrency + 4,  # room for HEAD checks of other hosts
         "CONCURRENT_REQUESTS_PER_DOMAIN": site.concurrency,
         "DOWNLOAD_DELAY": site.delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": site.delay > 0,
         "AUTOTHROTTLE_ENABLED": site.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(site.delay, 0.5),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": max(1.0, site.concurrency / 2),
