@@ -1,7 +1,8 @@
 """The ``portal-audit`` command line.
 
 Exit codes are part of the interface (cron and CI read them): 0 ok, 1 finished but some sites failed,
-2 usage or configuration error, 3 another portal-audit process holds the database's lock.
+2 usage or configuration error, 3 another portal-audit process holds the database's lock, 4 (``run``) the run
+was degraded (nearly every site unreachable for a network reason) and its report was not published.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from portal_audit import __version__
 from portal_audit.registry import Registry, RegistryError, load_registry
 from portal_audit.store import StoreError
 
-EXIT_OK, EXIT_SITE_FAILURES, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SITE_FAILURES, EXIT_USAGE, EXIT_DEGRADED = 0, 1, 2, 4
 
 
 def _fail(lines: list[str] | str, code: int = EXIT_USAGE) -> None:
@@ -540,13 +541,17 @@ def _setup_log(path: Path | None) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="For cron: no progress, only the final summary.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Append the run's log (crawler included) to this file.")
+@click.option("--force-publish", is_flag=True, help="Publish into --out even when the run is degraded (nearly "
+                                                    "every site unreachable for a network reason).")
 def run_command(config: str, db: Path, out: Path, resume: bool, lang: str, no_browser: bool, quiet: bool,
-                log_path: Path | None) -> None:
+                log_path: Path | None, force_publish: bool) -> None:
     """Everything, for cron: crawl → render → audit → score → report, then a summary.
 
     Exit 0 when every site was fully audited, 1 when the run finished but some sites could not be
     (unreachable, blocked, no browser) or the run was interrupted, 2 on a usage or configuration error,
-    3 when another portal-audit process holds the database.
+    3 when another portal-audit process holds the database, 4 when the run was degraded: all or nearly all
+    sites unreachable for a network reason (most likely this machine's own network), so the published report
+    was kept and this run's report written to OUT.degraded.
     """
 
     registry_ = _load(config, ())
@@ -555,9 +560,14 @@ def run_command(config: str, db: Path, out: Path, resume: bool, lang: str, no_br
     echo = (lambda line: logging.getLogger("portal_audit.run").info("%s", line)) if quiet else _echo_and_log
     with _locked(db, "run"):
         result = _weekly(registry_, db, out, quiet=quiet, echo=echo, lang=lang, resume=resume,
-                         use_browser=not no_browser)
+                         use_browser=not no_browser, force_publish=force_publish)
     if result.crawl_status != "finished":
         click.echo(f"run {result.run_id} was interrupted; continue it with --resume", err=True)
+    if result.held:
+        click.echo(f"run {result.run_id} degraded: {result.degraded}; the published report was kept. Check this "
+                   f"machine's network, then run again, or publish this run with --resume --force-publish",
+                   err=True)
+        sys.exit(EXIT_DEGRADED)
     sys.exit(EXIT_OK if result.complete else EXIT_SITE_FAILURES)
 
 
@@ -581,6 +591,8 @@ def _weekly(registry: Registry, db: Path, out: Path, *, quiet: bool, echo: Any, 
         _fail(exc.problems)
     except StoreError as exc:
         _fail(str(exc))
+    except OSError as exc:   # the report folder (or a degraded run's folder beside it) is not writable
+        _fail(f"{exc.filename or out}: cannot write the report there ({exc.strerror or exc})")
     finally:
         store.close()
     return result

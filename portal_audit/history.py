@@ -29,11 +29,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from portal_audit.prune import PRUNE_TABLE
-from portal_audit.store import Store, StoreError
+from portal_audit.publishing import DEGRADED_RUNS_SQL
+from portal_audit.store import NETWORK_KINDS, Store, StoreError
 
 # --- thresholds (docs/operations.md repeats them) ------------------------------------------------------------
-# Network failures: the crawler got no answer, so nothing can be said about the page.
-NETWORK_KINDS = ("timeout", "connection", "dns", "tls")
 # A partial crawl is "degraded" when network failures are at least this share of the URLs it tried
 # (stored pages + network failures).
 DEGRADED_SHARE = 0.2
@@ -80,11 +79,12 @@ def list_runs(store: Store) -> list[dict[str, Any]]:
 
 
 def previous_run(store: Store, run_id: str) -> str | None:
-    """The newest finished run started before ``run_id`` (None when there is none)."""
+    """The newest finished run started before ``run_id`` (None when there is none); a degraded run that was
+    never published is skipped, so next week compares with the last week the public saw."""
     run = store.run(run_id)
     row = store.db.execute(
         "SELECT id FROM runs WHERE status = 'finished' AND id != ? AND (started_at < ? OR (started_at = ? AND id < ?)) "
-        "ORDER BY started_at DESC, id DESC LIMIT 1",
+        f"AND id NOT IN ({DEGRADED_RUNS_SQL}) ORDER BY started_at DESC, id DESC LIMIT 1",
         (run["id"], run["started_at"], run["started_at"], run["id"])).fetchone()
     return row[0] if row else None
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -284,6 +284,13 @@ CREATE TABLE IF NOT EXISTS prunes (
     files INTEGER,
     blob_bytes INTEGER
 );
+CREATE TABLE IF NOT EXISTS publications (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    out TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('published', 'degraded', 'forced')),
+    reason TEXT,
+    at TEXT NOT NULL
+);
 """
 
 # Each version only adds tables (CREATE ... IF NOT EXISTS), so migrating is re-running SCHEMA.
@@ -291,7 +298,8 @@ MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services, render dis
                    3: "accessibility: static and axe-core results, renders",
                    4: "host facts (TLS, http→https, DNS) and live page speed for the technical checks",
                    5: "kept run scores for trends; prune records",
-                   6: "findings: reason_template and reason_params (translatable reasons)"}
+                   6: "findings: reason_template and reason_params (translatable reasons)",
+                   7: "publications: where each weekly run's report went, and degraded runs held back"}
 
 # Columns added to tables that existed before: (version, table, column, declaration). SCHEMA creates new
 # tables with them; an older store gets them by ALTER TABLE (skipped when the column is already there).
@@ -304,6 +312,9 @@ ERROR_KINDS = (
     "dns", "timeout", "connection", "tls", "http", "too_large", "robots", "redirect_loop", "redirect_limit",
     "blocked_private", "blocked_scheme", "trap", "budget", "other",
 )
+# The kinds that say the crawler got no answer (nothing can be said about the page), as opposed to an answer
+# that was bad or refused.
+NETWORK_KINDS = ("timeout", "connection", "dns", "tls")
 
 
 def utcnow() -> str:

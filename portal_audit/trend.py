@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from portal_audit.publishing import DEGRADED_RUNS_SQL
 from portal_audit.store import Store, utcnow
 
 TREND_RUNS = 26  # half a year of weekly runs on the chart
@@ -46,12 +47,14 @@ def run_scores(store: Store, run_id: str) -> dict[str, Any] | None:
 
 
 def score_trend(store: Store, upto_run: str, limit: int = TREND_RUNS) -> list[dict[str, Any]]:
-    """The finished, audited runs up to ``upto_run`` (inclusive), oldest first, with their scores."""
+    """The finished, audited runs up to ``upto_run`` (inclusive), oldest first, with their scores; earlier
+    degraded runs that were never published are left out (a network outage here is not a fall in scores)."""
     upto = store.run(upto_run)
     runs = list(store.query(
         "SELECT r.id, r.started_at FROM runs r JOIN audits a ON a.run_id = r.id WHERE r.status = 'finished' "
-        "AND (r.started_at < ? OR r.id = ?) ORDER BY r.started_at DESC, r.id DESC LIMIT ?",
-        [upto["started_at"], upto["id"], limit]))
+        f"AND (r.id = ? OR (r.started_at < ? AND r.id NOT IN ({DEGRADED_RUNS_SQL}))) "
+        "ORDER BY r.started_at DESC, r.id DESC LIMIT ?",
+        [upto["id"], upto["started_at"], limit]))
     points = []
     for run in reversed(runs):
         scores = run_scores(store, run["id"])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portal_audit.publishing import degraded_folder, network_failure, record_publication
 from portal_audit.registry import Registry
 from portal_audit.store import Store, StoreError
 
@@ -34,15 +35,19 @@ class WeeklyResult:
     report: Path | None = None
     document: dict[str, Any] | None = None
     diff: dict[str, Any] | None = None
+    degraded: str | None = None             # why the run looks like our own network failure (publishing.py)
+    held: bool = False                      # degraded, so the report went beside the published one
+
 
     @property
     def complete(self) -> bool:
         return self.crawl_status == "finished" and not self.not_fully_checked
 
 
-def resumable_run(store: Store, registry: Registry, out: Path) -> dict[str, Any] | None:
+def resumable_run(store: Store, registry: Registry, out: Path, force_publish: bool = False) -> dict[str, Any] | None:
     """The run of these sites that still has work left: a crawl left running (killed) or interrupted, or
-    the newest run when its crawl finished but its accessibility stage, audit or report in ``out`` did not."""
+    the newest run when its crawl finished but its accessibility stage, audit or report did not (a degraded
+    run's report beside ``out`` counts, unless it is now to be published)."""
     sites = {(s.id, s.url) for s in registry.sites}
     unfinished = store.resumable_run(sites)
     if unfinished is not None:
@@ -54,7 +59,8 @@ def resumable_run(store: Store, registry: Registry, out: Path) -> dict[str, Any]
     if newest["status"] != "finished" or {(s["id"], s["url"]) for s in store.sites(newest["id"])} != sites:
         return None
     audited = store.db.execute("SELECT 1 FROM audits WHERE run_id = ?", (newest["id"],)).fetchone()
-    done = audited and not _sites_to_render(store, newest["id"]) and reported_run(out) == newest["id"]
+    reported = {reported_run(out)} | (set() if force_publish else {reported_run(degraded_folder(out))})
+    done = audited and not _sites_to_render(store, newest["id"]) and newest["id"] in reported
     return None if done else newest
 
 
@@ -73,8 +79,10 @@ def _sites_to_render(store: Store, run_id: str) -> list[str]:
 
 
 def run_weekly(registry: Registry, store: Store, out: Path, *, lang: str = "vi", resume: bool = False,
-               use_browser: bool = True, crawl: Callable[..., Any], echo: Callable[[str], None]) -> WeeklyResult:
-    """Run every stage for ``registry`` into ``store`` and write the report to ``out``.
+               use_browser: bool = True, force_publish: bool = False, crawl: Callable[..., Any],
+               echo: Callable[[str], None]) -> WeeklyResult:
+    """Run every stage for ``registry`` into ``store`` and write the report to ``out`` (to ``<out>.degraded``
+    when the run is degraded, unless ``force_publish``).
 
     ``crawl(registry, store, resume_run_id)`` runs (or resumes) the crawl and returns a CrawlOutcome; it is
     passed in so that the command line can wrap it in its progress display.
@@ -82,7 +90,7 @@ def run_weekly(registry: Registry, store: Store, out: Path, *, lang: str = "vi",
     from portal_audit.a11y.stage import A11yStage
     from portal_audit.audit.engine import audit_run
 
-    previous = resumable_run(store, registry, out) if resume else None
+    previous = resumable_run(store, registry, out, force_publish) if resume else None
     if resume and previous is None:
         echo("nothing to resume: every run of these sites is complete; starting a new run")
     if previous is not None and previous["status"] == "finished":
@@ -110,7 +118,15 @@ def run_weekly(registry: Registry, store: Store, out: Path, *, lang: str = "vi",
 
     from portal_audit.report.render import publish_report
 
-    result.report, result.document, result.diff = publish_report(store, out, lang, run_id)
+    result.degraded = network_failure(store.sites(run_id))
+    result.held = bool(result.degraded) and not force_publish
+    target = degraded_folder(out) if result.held else out
+    if result.held:
+        echo(f"run degraded: {result.degraded}; the published report in {out} is kept, this run's report goes "
+             f"to {target} (publish it with --force-publish)")
+    result.report, result.document, result.diff = publish_report(store, target, lang, run_id)
+    record_publication(store, run_id, target, "degraded" if result.held else "forced" if result.degraded
+                       else "published", result.degraded)
     result.sites = store.sites(run_id)
     for site in result.sites:
         if site["status"] in FAILED_CRAWL:
@@ -155,7 +171,9 @@ def print_run_summary(result: WeeklyResult, store: Store, console: Any) -> None:
     moves = biggest_changes(result.diff)
     if moves:
         console.print("biggest changes: " + ", ".join(f"{site_id} {change:+.1f}" for site_id, change in moves))
-    if result.report is not None:
+    if result.report is not None and result.held:
+        console.print(f"report NOT published (run degraded: {result.degraded}): {result.report}")
+    elif result.report is not None:
         console.print(f"report: {result.report}")
     console.print(f"database: {store.path}")
     log.info("run %s %s: %s; report %s", result.run_id, result.crawl_status,

@@ -94,7 +94,8 @@ def test_database_opens_in_datasette_as_is(tmp_path: Path) -> None:
 
 
 def test_a_version_5_store_gains_the_reason_columns(tmp_path: Path) -> None:
-    """Version 6 adds two columns to an existing table: ALTER TABLE on open, once, rows kept."""
+    """Version 6 adds two columns to an existing table: ALTER TABLE on open, once, rows kept; version 7 adds
+    a table."""
     path = tmp_path / "old.db"
     store = Store(path)
     run_id = new_run(store)
@@ -105,15 +106,16 @@ def test_a_version_5_store_gains_the_reason_columns(tmp_path: Path) -> None:
     # Turn it back into a version 5 file: the findings table without the two columns.
     db = sqlite3.connect(path)
     db.executescript("ALTER TABLE findings DROP COLUMN reason_template; ALTER TABLE findings DROP COLUMN "
-                     "reason_params; DELETE FROM schema_migrations WHERE version = 6;")
+                     "reason_params; DROP TABLE publications; DELETE FROM schema_migrations WHERE version >= 6;")
     db.commit()
     db.close()
-    for _ in range(2):  # the second open finds version 6 and changes nothing
+    for _ in range(2):  # the second open finds the current version and changes nothing
         store = Store(path)
         columns = [r[1] for r in store.db.execute("PRAGMA table_info(findings)")]
         assert columns[-2:] == ["reason_template", "reason_params"]
         row = next(store.query("SELECT reason, reason_template FROM findings"))
         assert row == {"reason": "old reason", "reason_template": None}
         versions = [r[0] for r in store.db.execute("SELECT version FROM schema_migrations ORDER BY version")]
-        assert versions == list(range(1, SCHEMA_VERSION + 1)) and SCHEMA_VERSION == 6
+        assert versions == list(range(1, SCHEMA_VERSION + 1)) and SCHEMA_VERSION == 7
+        assert "publications" in store.db.table_names()
         store.close()
