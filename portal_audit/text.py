@@ -24,6 +24,30 @@ def fold(text: str) -> str:
     return " ".join(decomposed.encode("ascii", "ignore").decode("ascii").lower().split())
 
 
+def unfold_span(text: str, start: int, end: int) -> str:
+    """The part of ``text`` that ``fold(text)[start:end]`` came from, as the page wrote it (diacritics, case):
+    matching runs on folded text, but evidence must quote the page. Whitespace runs show as one space."""
+    positions: list[int] = []          # for each character of the folded text, where it came from in ``text``
+    pending_space = False
+    for index, char in enumerate(text):
+        if char.isspace():
+            pending_space = bool(positions)
+            continue
+        folded = unicodedata.normalize("NFD", "d" if char in "đĐ" else char).encode("ascii", "ignore")
+        if not folded:
+            continue
+        if pending_space:
+            positions.append(index - 1)
+            pending_space = False
+        positions.extend([index] * len(folded))
+        if len(positions) > end:
+            break
+    if start >= len(positions):
+        return ""
+    last = positions[min(end, len(positions)) - 1]
+    return " ".join(text[positions[start]:last + 1].split())
+
+
 @lru_cache(maxsize=100_000)
 def fold_short(text: str) -> str:
     """fold() for short strings that repeat on every page (menu links, headings): cached."""

@@ -118,7 +118,9 @@ def test_ranking_ties_share_a_rank_and_unscored_sites_are_not_ranked_as_zero(ren
     assert ranks == {"site-0": 1, "site-1": 2, "site-2": None}
     assert summary["sites"][2]["not_scored"] == "unreachable"
     index = read(rendered / "index.html")
-    assert "chưa chấm" in index and "dns: no such host" in index
+    # the crawler's line in words, its own English folded into a technical detail
+    assert "chưa chấm" in index and "không tìm thấy địa chỉ (lỗi DNS)" in index
+    assert '<summary>chi tiết kỹ thuật</summary><span lang="en">no such host</span>' in index
     assert index.index("site-0.html") < index.index("site-1.html") < index.index("site-2.html")
 
 

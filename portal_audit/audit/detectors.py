@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from portal_audit.audit.corpus import MAX_NAV_WORDS, Page, SiteCorpus, css_path
-from portal_audit.audit.reasons import join_reasons, reason, reason_label
-from portal_audit.text import fold, fold_short
+from portal_audit.audit.reasons import join_reasons, reason, reason_label, split_reason
+from portal_audit.text import fold, fold_short, unfold_span
 from portal_audit.urls import is_document
 
 MAX_EVIDENCE = 5
@@ -34,7 +34,13 @@ class Evidence:
     empty: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"url": self.url, "selector": self.selector, "snippet": self.snippet}
+        """The export's evidence; a snippet the engine wrote (a Reason, not a quote of the page) also keeps its
+        template and parameters, so the report can show it in its own language."""
+        out = {"url": self.url, "selector": self.selector, "snippet": self.snippet}
+        template, params = split_reason(self.snippet)
+        if template is not None:
+            out |= {"snippet_template": template, "snippet_params": params}
+        return out
 
 
 @dataclass
@@ -208,7 +214,7 @@ def text(corpus: SiteCorpus, spec: dict[str, Any], element_pages: list[Page] | N
         if len(hits) >= need:
             m = hits[0]
             start = max(m.start() - 40, 0)
-            found.add(Evidence(url=page.final_url, snippet=_snippet(page.folded[start:m.end() + 60]),
+            found.add(Evidence(url=page.final_url, snippet=_snippet(unfold_span(page.text, start, m.end() + 60)),
                                empty=page.is_empty and where != "home"), page)
         if len(found.evidence) >= MAX_EVIDENCE:
             break
@@ -315,7 +321,7 @@ def search_form(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     pages = ([corpus.home] if corpus.home else []) + [p for p in corpus.pages if not p.is_home]
     for page in pages:
         for form in _search_forms(page):
-            found.add(Evidence(url=page.final_url, selector=css_path(form), snippet="search form"), page)
+            found.add(Evidence(url=page.final_url, selector=css_path(form), snippet=reason("search form")), page)
             return found
     return found
 
@@ -331,7 +337,7 @@ def document_search(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
                       in ("text", "search", "select-one", "date") or i.tag == "select"]
             if fields:
                 found.add(Evidence(url=page.final_url, selector=css_path(form),
-                                   snippet=f"document search form ({len(fields)} fields)"), page)
+                                   snippet=reason("document search form ({n} fields)", n=len(fields))), page)
                 return found
     return found
 
@@ -376,15 +382,23 @@ def consultation(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
 
 _PHONE = re.compile(r"(?<!\d)(?:\+?84|0)[\s.\-]?\(?\d{2,4}\)?(?:[\s.\-]?\d){6,8}(?!\d)"
                     r"|(?<!\d)1[89]00[\s.\-]?\d{4}(?!\d)")
+def _quoted(pattern: str) -> Callable[[Page], str | None]:
+    """A contact field matched on the folded text, quoted as the page wrote it."""
+    compiled = re.compile(pattern)
+
+    def field(page: Page) -> str | None:
+        m = compiled.search(page.folded)
+        return unfold_span(page.text, m.start(), m.end()) if m else None
+    return field
+
+
 _CONTACT_FIELDS: dict[str, Callable[[Page], str | None]] = {
     "email": lambda p: (m.group(0) if (m := re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", p.text)) else None),
-    "phone": lambda p: (m.group(0) if (m := re.search(r"(dien thoai|dt|tel|hotline|duong day nong)[^0-9+]{0,20}"
-                                                       r"(" + _PHONE.pattern + ")", p.folded)) else None),
-    "fax": lambda p: (m.group(0) if (m := re.search(r"fax[^0-9+]{0,10}(" + _PHONE.pattern + ")", p.folded)) else None),
-    "address": lambda p: (m.group(0) if (m := re.search(r"(dia chi|tru so)\s*:?\s*[^\s].{5,80}", p.folded)) else None),
-    "name_title": lambda p: (m.group(0) if (m := re.search(
-        r"(giam doc|pho giam doc|chanh van phong|truong phong|chu tich|pho chu tich|nguoi phat ngon|"
-        r"can bo dau moi)[^.]{0,80}(" + _PHONE.pattern + r"|@)", p.folded)) else None),
+    "phone": _quoted(r"(dien thoai|dt|tel|hotline|duong day nong)[^0-9+]{0,20}(" + _PHONE.pattern + ")"),
+    "fax": _quoted(r"fax[^0-9+]{0,10}(" + _PHONE.pattern + ")"),
+    "address": _quoted(r"(dia chi|tru so)\s*:?\s*[^\s].{5,80}"),
+    "name_title": _quoted(r"(giam doc|pho giam doc|chanh van phong|truong phong|chu tich|pho chu tich|"
+                          r"nguoi phat ngon|can bo dau moi)[^.]{0,80}(" + _PHONE.pattern + r"|@)"),
 }
 
 
@@ -456,7 +470,7 @@ def unicode_text(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     bad = [p for p in corpus.pages if p.encoding_issue in LEGACY_ENCODINGS or _legacy_code_page(p)]
     if not bad:
         found.add(Evidence(url=corpus.pages[0].final_url if corpus.pages else str(corpus.site["url"]),
-                           snippet=f"{len(corpus.pages)} pages read as Unicode text"))
+                           snippet=reason("{n} pages read as Unicode text", n=len(corpus.pages))))
         return found
     for page in bad[:MAX_EVIDENCE]:
         found.against.append(Evidence(url=page.final_url, snippet=_encoding_problem(page)))

@@ -17,7 +17,15 @@ from portal_audit.audit.checklist import Checklist, default_checklists, load_che
 from portal_audit.audit.corpus import SiteCorpus, load_corpus
 from portal_audit.audit.dates import find_dates, newest, working_days_between
 from portal_audit.audit.detectors import DETECTORS, MAX_EVIDENCE, Evidence, Found, text
-from portal_audit.audit.reasons import english, join_reasons, known, reason, reason_template, split_reason
+from portal_audit.audit.reasons import (
+    crawl_line,
+    english,
+    join_reasons,
+    known,
+    reason,
+    reason_template,
+    split_reason,
+)
 from portal_audit.audit.services import Service, find_services
 from portal_audit.audit.technical import judge_check
 from portal_audit.prune import refuse_pruned
@@ -122,7 +130,7 @@ RENDER_NOTES = [reason_template("navigation built by JavaScript was not rendered
 def _not_crawled(site: dict[str, Any]) -> str:
     if not site.get("status_reason"):
         return reason("site not crawled ({status}: no pages)", status=str(site["status"]))
-    return reason("site not crawled ({status}: {why})", status=str(site["status"]), why=english(site["status_reason"]))
+    return reason("site not crawled: {why}", why=crawl_line(site["status_reason"]))
 
 
 def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], checklist: Checklist,
@@ -175,7 +183,7 @@ def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], c
         outcome = "partial"
         reasons.append(stale)
     if outcome != "passed" and site["status"] == "partial":
-        reasons.append(reason("crawl was partial ({why})", why=english(site.get("status_reason"))))
+        reasons.append(reason("crawl was partial ({why})", why=crawl_line(site.get("status_reason"))))
     if outcome != "passed" and (note := render_note(site)):
         reasons.append(known(note, RENDER_NOTES) or note)
     if outcome != "passed" and site.get("budget_exhausted"):

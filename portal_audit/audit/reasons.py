@@ -32,7 +32,10 @@ def _english(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
-        return value["text"] if "text" in value else value["template"].format(
+        for key in ("text", "crawl", "kind", "code"):
+            if key in value:
+                return value[key]
+        return value["template"].format(
             **{k: _english(v) for k, v in (value.get("params") or {}).items()})
     return value
 
@@ -79,6 +82,24 @@ def english(text: Any) -> dict[str, str]:
     """A parameter that is English text from elsewhere (a crawl error, an exception message): shown as is, and
     marked as English inside a translated reason."""
     return {"text": str(text)}
+
+
+def crawl_line(text: Any) -> dict[str, str]:
+    """A parameter that is a site's crawl status line (crawl/runner.py ``site_status``) or a fetch error line
+    ("{kind}: {detail}", as host facts write them): the report words it through
+    portal_audit/report/crawl_reasons.py instead of showing the machine's English."""
+    return {"crawl": str(text)}
+
+
+def code(text: Any) -> dict[str, str]:
+    """A parameter that is a machine identifier (a certificate's distinguished name, a header value): shown as
+    code, never translated."""
+    return {"code": str(text)}
+
+
+def error_kind(kind: Any) -> dict[str, str]:
+    """A parameter that is a fetch_errors kind ("timeout", "too_large"): the report shows it as words."""
+    return {"kind": str(kind)}
 
 
 def reason_label(label: str) -> str:

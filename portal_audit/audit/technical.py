@@ -20,7 +20,17 @@ from urllib.parse import urlsplit
 
 from portal_audit.audit.corpus import Page, SiteCorpus, css_path
 from portal_audit.audit.detectors import MAX_EVIDENCE, Evidence, search_form
-from portal_audit.audit.reasons import english, join_reasons, known, reason, reason_label, reason_template
+from portal_audit.audit.reasons import (
+    code,
+    crawl_line,
+    english,
+    error_kind,
+    join_reasons,
+    known,
+    reason,
+    reason_label,
+    reason_template,
+)
 from portal_audit.audit.services import Service
 from portal_audit.text import fold
 
@@ -109,8 +119,12 @@ def _home(corpus: SiteCorpus) -> Page | None:
 
 
 def _ev(page: Page | str, selector: str | None = None, snippet: str | None = None) -> Evidence:
+    """Evidence; a snippet the engine wrote is a Reason (translated in the report) and is kept whole unless
+    it is over 200 characters, a quote of the page is cut there."""
     url = page if isinstance(page, str) else page.final_url
-    return Evidence(url=url, selector=selector, snippet=snippet[:200] if snippet else None)
+    if snippet and len(snippet) > 200:
+        snippet = snippet[:200]
+    return Evidence(url=url, selector=selector, snippet=snippet or None)
 
 
 def _is_https(url: str) -> bool:
@@ -124,7 +138,7 @@ def check_https(corpus: SiteCorpus, item: dict[str, Any], services: list[Service
     if home is None:
         return "not_checked", reason("no page was crawled"), []
     if _is_https(home.final_url):
-        return "passed", None, [_ev(home, None, "served over HTTPS")]
+        return "passed", None, [_ev(home, None, reason("served over HTTPS"))]
     return "failed", reason("the home page is served over plain http://"), [_ev(home, None, home.final_url)]
 
 
@@ -137,7 +151,8 @@ def check_service_https(corpus: SiteCorpus, item: dict[str, Any], services: list
         return "passed", None, [_ev(s.url, None, s.name) for s in high[:MAX_EVIDENCE]]
     return ("failed", reason("{n} of {total} level 3–4 service page(s) served over http://", n=len(plain),
                              total=len(high)),
-            [_ev(s.url, None, f"{s.name} (level {s.evidenced_level or s.declared_level})")
+            [_ev(s.url, None, reason("{name} (level {level})", name=s.name,
+                                     level=s.evidenced_level or s.declared_level))
              for s in plain[:MAX_EVIDENCE]])
 
 
@@ -181,7 +196,7 @@ def _header_check(name: str) -> Callable[[SiteCorpus, dict[str, Any], list[Servi
         failed = [(p, f) for p, f in outcomes if f.outcome == "failed"]
         if failed:
             return ("failed", known(failed[0][1].reason, HEADER_REASONS),
-                    [_ev(p, None, f.evidence or f.reason) for p, f in failed[:MAX_EVIDENCE]])
+                    [_ev(p, None, f.evidence or known(f.reason, HEADER_REASONS)) for p, f in failed[:MAX_EVIDENCE]])
         if outcomes and all(f.outcome == "not_applicable" for _, f in outcomes):
             return "not_applicable", known(outcomes[0][1].reason, HEADER_REASONS), []
         if not outcomes:
@@ -216,9 +231,11 @@ def check_broken_internal_links(corpus: SiteCorpus, item: dict[str, Any], servic
     evidence = []
     for (target, template), pages in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:MAX_EVIDENCE]:
         row = broken[target]
-        what = f"HTTP {row['status']}" if row["kind"] == "http" else row["kind"]
-        where = f"template {template}, {len(pages)} page(s)" if template else f"{len(pages)} page(s)"
-        evidence.append(_ev(sorted(pages)[0], None, f"{target} → {what} (linked from {where})"))
+        what = reason("HTTP {status}", status=row["status"]) if row["kind"] == "http" else error_kind(row["kind"])
+        snippet = (reason("{target} → {what} (linked from {n} page(s) of one template)", target=target, what=what,
+                          n=len(pages)) if template else
+                   reason("{target} → {what} (linked from {n} page(s))", target=target, what=what, n=len(pages)))
+        evidence.append(_ev(sorted(pages)[0], None, snippet))
     return "failed", reason("{n} internal URL(s) broken", n=len(broken)), evidence
 
 
@@ -235,7 +252,8 @@ def check_broken_external_links(corpus: SiteCorpus, item: dict[str, Any], servic
     if not bad:
         return "passed", None, []
     return ("failed", reason("{n} of {total} external link(s) broken", n=len(bad), total=len(checked)),
-            [_ev(r["url"], None, f"HTTP {r['status']}" if r["status"] else r["error"]) for r in bad[:MAX_EVIDENCE]])
+            [_ev(r["url"], None, reason("HTTP {status}", status=r["status"]) if r["status"] else
+                 reason("{what}", what=error_kind(r["error"]))) for r in bad[:MAX_EVIDENCE]])
 
 
 def check_broken_documents(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
@@ -247,7 +265,8 @@ def check_broken_documents(corpus: SiteCorpus, item: dict[str, Any], services: l
     if not bad:
         return "passed", None, []
     return ("failed", reason("{n} of {total} document(s) cannot be downloaded", n=len(bad), total=len(docs)),
-            [_ev(d["found_on"] or d["url"], None, f"{d['url']} → {d['status'] or d['error']}")
+            [_ev(d["found_on"] or d["url"], None, reason("{target} → {what}", target=d["url"], what=(
+                reason("HTTP {status}", status=d["status"]) if d["status"] else error_kind(d["error"]))))
              for d in bad[:MAX_EVIDENCE]])
 
 
@@ -439,13 +458,13 @@ def check_tls_certificate(corpus: SiteCorpus, item: dict[str, Any], services: li
     if not fact.get("ok"):
         error = fact.get("error") or "handshake failed"
         if error.startswith("blocked_private"):
-            return "not_checked", reason("TLS not checked: {error}", error=english(error)), []
+            return "not_checked", reason("TLS not checked: {error}", error=crawl_line(error)), []
         home = _home(corpus)
         if home is not None and not _is_https(home.final_url) and error.startswith(("connection", "timeout")):
             # Nothing listens for HTTPS: that is the HTTPS item's failure, not a certificate to judge.
             return ("not_applicable",
-                    reason("no HTTPS on this host ({error}): see the HTTPS item", error=english(error)), [])
-        return "failed", reason("no working HTTPS: {error}", error=english(error)), [_ev(_where(fact), None, error)]
+                    reason("no HTTPS on this host ({error}): see the HTTPS item", error=crawl_line(error)), [])
+        return "failed", reason("no working HTTPS: {error}", error=crawl_line(error)), [_ev(_where(fact))]
     problems: list[str] = []
     if fact.get("verify_error"):
         problems.extend(known(part, TLS_REASONS) or part for part in str(fact["verify_error"]).split("; "))
@@ -455,7 +474,8 @@ def check_tls_certificate(corpus: SiteCorpus, item: dict[str, Any], services: li
     expiry, why = expiry_outcome(report, int(item["check"].get("warn_days", 30)))
     if expiry == "failed" and why not in " ".join(problems):
         problems.append(known(why, TLS_REASONS) or why)
-    evidence = [_ev(_where(fact), None, f"{fact.get('subject')} issued by {fact.get('issuer')}; {why}")]
+    evidence = [_ev(_where(fact), None, reason("{subject} issued by {issuer}; {why}", subject=code(fact.get("subject")),
+                                               issuer=code(fact.get("issuer")), why=known(why, TLS_REASONS)))]
     if problems:
         return "failed", join_reasons(problems), evidence
     return "passed", known(why, TLS_REASONS), evidence
@@ -468,14 +488,14 @@ def check_tls_version(corpus: SiteCorpus, item: dict[str, Any], services: list[S
     protocol = fact.get("protocol")
     if not protocol:
         return "not_applicable", reason("no TLS connection ({error}): see the certificate item",
-                                           error=english(fact.get("error"))), []
+                                           error=crawl_line(fact.get("error"))), []
     order = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
     wanted = item["check"].get("min_protocol", "TLSv1.2")
     rank = order.index(protocol) if protocol in order else len(order)
     outcome = "passed" if rank >= order.index(wanted) else "failed"
     return outcome, None if outcome == "passed" else reason("negotiated {protocol}, below {wanted}", protocol=protocol,
                                                               wanted=wanted), \
-        [_ev(_where(fact), None, f"negotiated {protocol}")]
+        [_ev(_where(fact), None, reason("negotiated {protocol}", protocol=protocol))]
 
 
 def check_http_to_https(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
@@ -485,11 +505,12 @@ def check_http_to_https(corpus: SiteCorpus, item: dict[str, Any], services: list
     url = fact.get("url") or ""
     if fact.get("error"):
         if str(fact["error"]).startswith("blocked_private"):
-            return "not_checked", reason("not checked: {error}", error=english(fact["error"])), []
-        return ("not_applicable", reason("plain http:// does not answer ({error})", error=english(fact["error"])),
-                [_ev(url, None, fact["error"])])
+            return "not_checked", reason("not checked: {error}", error=crawl_line(fact["error"])), []
+        return ("not_applicable", reason("plain http:// does not answer ({error})", error=crawl_line(fact["error"])),
+                [_ev(url)])
     if fact.get("to_https"):
-        return "passed", None, [_ev(url, None, f"HTTP {fact.get('status')} → {fact.get('location')}")]
+        return "passed", None, [_ev(url, None, reason("HTTP {status} → {target}", status=fact.get("status"),
+                                                      target=fact.get("location")))]
     target = f" → {fact.get('location')}" if fact.get("location") else ""
     return "failed", reason("http:// is served without sending visitors to https://"), \
         [_ev(url, None, f"HTTP {fact.get('status')}{target}")]
@@ -534,15 +555,18 @@ def check_speed(corpus: SiteCorpus, item: dict[str, Any], services: list[Service
     for row in sorted(rows, key=lambda r: -(r["load_ms"] or 0)):
         if row["error"]:
             slow.append(row)
-            evidence.append(_ev(row["url"], None, f"did not finish loading: {row['error']}"))
+            evidence.append(_ev(row["url"], None, reason("did not finish loading: {error}",
+                                                         error=english(row["error"]))))
             continue
         over = [f"{k[:-3].upper()} {row[k] / 1000:.1f} s > {v / 1000:.1f} s" for k, v in limits.items()
                 if row[k] is not None and row[k] > v]
-        summary = (f"FCP {_s(row['fcp_ms'])}, LCP {_s(row['lcp_ms'])}, load {_s(row['load_ms'])}, "
-                   f"{(row['bytes'] or 0) // 1024} KB in {row['requests']} requests")
+        summary = reason("FCP {fcp}, LCP {lcp}, load {load}, {kb} KB in {requests} requests", fcp=_s(row["fcp_ms"]),
+                         lcp=_s(row["lcp_ms"]), load=_s(row["load_ms"]), kb=(row["bytes"] or 0) // 1024,
+                         requests=row["requests"])
         if over:
             slow.append(row)
-        evidence.append(_ev(row["url"], None, ("; ".join(over) + " — " if over else "") + summary))
+            summary = reason("{over} — {summary}", over="; ".join(over), summary=summary)
+        evidence.append(_ev(row["url"], None, summary))
     if slow:
         return "failed", reason("{n} of {total} measured page(s) slower than the 2025 limits", n=len(slow),
                                  total=len(rows)), evidence
@@ -564,8 +588,8 @@ def check_mobile_layout(corpus: SiteCorpus, item: dict[str, Any], services: list
     if (row["overflow_px"] or 0) > 2:
         return ("failed", reason("at 375 px the page is {px} px wider than the screen: visitors must scroll sideways",
                                  px=row["overflow_px"]),
-                [_ev(row["url"], None, f"overflow {row['overflow_px']} px at 375 px width")])
-    return "passed", None, [_ev(row["url"], None, "fits a 375 px wide screen")]
+                [_ev(row["url"], None, reason("overflow {px} px at 375 px width", px=row["overflow_px"]))])
+    return "passed", None, [_ev(row["url"], None, reason("fits a 375 px wide screen"))]
 
 
 CHECKS: dict[str, Callable[[SiteCorpus, dict[str, Any], list[Service]], Verdict]] = {

@@ -16,7 +16,7 @@ from typing import Any
 
 from portal_audit.a11y.rules import rule_info
 from portal_audit.audit.checklist import ChecklistError, available, load_checklist
-from portal_audit.report.reasons import translated_reason
+from portal_audit.report.reasons import translated_reason, translated_snippet
 
 AREAS = ("content", "services", "accessibility", "technical")
 PROBLEM_OUTCOMES = ("failed", "partial")
@@ -256,13 +256,19 @@ def fix_list(site: dict[str, Any], lang: str, _: Gettext) -> list[dict[str, Any]
             "name": pick(facts, "name", lang) or check["id"], "citation": citation(check.get("ref"), _),
             "in_force": bool(check.get("in_force", True)), "checklist": check.get("checklist"),
             "reason": check.get("reason"), "reason_translated": translated_reason(check, lang),
-            "missing": missing, "evidence": check.get("evidence") or [],
+            "missing": missing, "evidence": [shown_evidence(ev, lang) for ev in check.get("evidence") or []],
             "fix": pick(facts, "fix", lang),
         })
     rows.sort(key=lambda r: (not r["in_force"], -r["priority"], -r["weight"], r["id"]))
     for position, row in enumerate(rows, start=1):
         row["position"] = position
     return rows
+
+
+def shown_evidence(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Evidence as the scorecard shows it: a quote of the page (``quote``) as the page had it, or the engine's
+    own words in the report's language."""
+    return {**evidence, "text": translated_snippet(evidence, lang), "quote": not evidence.get("snippet_template")}
 
 
 def not_checked(site: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -273,6 +279,16 @@ def not_checked(site: dict[str, Any], lang: str) -> list[dict[str, Any]]:
                          "reason_translated": translated_reason(check, lang),
                          "name": pick(item_facts(check), "name", lang) or check["id"]})
     return rows
+
+
+def not_checked_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Not-checked items grouped by their reason, most items first: an unreachable site has one reason for
+    every item, said once, not seventy times."""
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = str(row["reason_translated"] or row["reason"] or "")
+        groups.setdefault(key, {"reason": row, "items": []})["items"].append(row)
+    return sorted(groups.values(), key=lambda g: -len(g["items"]))
 
 
 def area_summary(site: dict[str, Any]) -> list[dict[str, Any]]:

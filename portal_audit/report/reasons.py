@@ -17,6 +17,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from portal_audit.report.crawl_reasons import crawl_reason, kind_label
 from portal_audit.report.i18n import translations
 
 _FIELDS = re.compile(r"\{[^{}]*\}")
@@ -50,6 +51,12 @@ def _label(lang: str, value: str) -> str:
 
 def _param(lang: str, value: Any) -> Any:
     if isinstance(value, dict):
+        if "crawl" in value:
+            return crawl_reason(value["crawl"], lang)
+        if "kind" in value:
+            return kind_label(value["kind"], lang)
+        if "code" in value:
+            return Markup("<code>{}</code>").format(value["code"])
         if "template" in value:
             nested = _render(lang, value["template"], value.get("params") or {})
             if nested is not None:
@@ -77,6 +84,19 @@ def _render(lang: str, template: str, params: dict[str, Any]) -> Markup | None:
         return Markup(escape(translated)).format(**{k: _param(lang, v) for k, v in params.items()})
     except (KeyError, IndexError, ValueError):  # a translation whose placeholders do not fit: show the English
         return None
+
+
+def translated_snippet(evidence: dict[str, Any], lang: str) -> Markup | str | None:
+    """An evidence snippet in ``lang``: translated when the engine wrote it (``snippet_template``), else as the
+    page had it (a quote is never translated)."""
+    template = evidence.get("snippet_template")
+    params = evidence.get("snippet_params") or {}
+    if template and lang != "en" and isinstance(params, dict):
+        translated = _render(lang, template, params)
+        if translated is not None:
+            return translated
+        return Markup('<span lang="en">{}</span>').format(evidence.get("snippet") or "")
+    return evidence.get("snippet")
 
 
 def translated_reason(check: dict[str, Any], lang: str) -> Markup | None:

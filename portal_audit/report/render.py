@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -23,8 +24,10 @@ from urllib.parse import urlsplit
 import jinja2
 from babel.dates import format_datetime, get_timezone
 from babel.numbers import format_decimal, format_percent
+from markupsafe import Markup, escape
 
 from portal_audit.report import model
+from portal_audit.report.crawl_reasons import a11y_reason, crawl_reason, kind_label
 from portal_audit.report.i18n import LANGS, PACKAGE, translations
 from portal_audit.report.svg import trend_svg
 
@@ -76,6 +79,18 @@ def _when(lang: str) -> Any:
     return when
 
 
+_CODE_MARK = re.compile(r"`([^`\n]+)`")
+
+
+def code_marks(text: str | None) -> Markup:
+    """Help and fix texts are written with Markdown's `code` marks (axe-core's own help is too): shown as code,
+    the rest escaped, so no backtick reaches the reader."""
+    if not text:
+        return Markup("")
+    escaped = str(escape(text))
+    return Markup(_CODE_MARK.sub(lambda m: f"<code>{m.group(1)}</code>", escaped))
+
+
 @cache
 def environment(lang: str) -> jinja2.Environment:
     """The Jinja2 environment of one language: autoescape everywhere, i18n extension with the catalogue."""
@@ -85,7 +100,10 @@ def environment(lang: str) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(number=_number(lang), percent=_percent(lang), when=_when(lang))
+    env.filters.update(number=_number(lang), percent=_percent(lang), when=_when(lang),
+                       crawl_reason=lambda text: crawl_reason(text, lang),
+                       a11y_reason=lambda text: a11y_reason(text, lang),
+                       error_kind=lambda kind: kind_label(str(kind), lang), code_marks=code_marks)
     env.tests["web_url"] = web_url
     env.globals.update(lang=lang, areas=model.AREAS)
     return env
@@ -151,7 +169,7 @@ def render_report(document: dict[str, Any], out_dir: Path | str, lang: str = "vi
             context = dict(
                 common, rel="../", site=site, row=row, areas_summary=model.area_summary(site),
                 fixes=model.fix_list(site, lang, _), a11y=model.accessibility_by_template(site, lang, _),
-                not_checked=model.not_checked(site, lang), tech=model.technical(site, lang),
+                not_checked=model.not_checked_groups(model.not_checked(site, lang)), tech=model.technical(site, lang),
                 since=model.site_diff(site["id"], diff, lang), site_points=points,
                 chart=trend_svg(points, chart_id="trend-site", title=_("Score of this site over the runs"),
                                 desc=_("Line chart of the site's score (0 to 100) at each run; "
