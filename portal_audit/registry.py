@@ -429,6 +429,9 @@ def _resolve(model: RegistryModel, source: str, line_of: LineOf) -> Registry:
         if entry.unit_type == "ubnd_huyen":
             warnings.append(f"{source}:{line_of(('sites', i, 'unit_type'))}: sites[{i}].unit_type: district "
                             "committees (UBND huyện) ended on 2025-07-01; the site is crawled as a historical one")
+        allowance = nets if isinstance(nets, bool) else tuple(nets)
+        warnings.extend(_address_warnings(entry, i, allowance, source, line_of))
+        warnings.extend(_email_warnings(entry, i, source, line_of))
         sites.append(SiteConfig(
             id=entry.id, name=entry.name, unit_type=entry.unit_type, url=entry.url,
             start_urls=tuple(entry.start_urls), hosts=frozenset(_site_hosts(entry)), scope=tuple(entry.scope),
@@ -438,13 +441,45 @@ def _resolve(model: RegistryModel, source: str, line_of: LineOf) -> Registry:
             retries=merged["retries"], max_page_bytes=merged["max_page_bytes"], render=merged["render"],
             render_budget=merged["render_budget"], render_per_template=merged["render_per_template"],
             axe_best_practice=merged["axe_best_practice"], tls_ca_file=merged["tls_ca_file"],
-            allow_private_networks=nets if isinstance(nets, bool) else tuple(nets),
+            allow_private_networks=allowance,
             check_external_links=merged["check_external_links"],
             max_external_checks=merged["max_external_checks"], max_documents=merged["max_documents"],
             checklists=tuple(merged["checklists"]) if merged["checklists"] else None,
         ))
     return Registry(path=Path(source), province=model.province, user_agent=user_agent,
                     concurrent_sites=model.defaults.concurrent_sites or 8, sites=sites, warnings=warnings)
+
+
+def _address_warnings(entry: SiteEntry, i: int, allowance: bool | tuple[IPNetwork, ...], source: str,
+                      line_of: LineOf) -> list[str]:
+    """A site address ``run`` will refuse (loopback, private, link-local), said before the weekly run finds out.
+
+    Only what is known without DNS (a literal address, ``localhost``): a registry check must not hang on a
+    resolver, and a name's addresses can change by the week."""
+    from portal_audit.netsafety import address_allowed, local_address
+
+    out = []
+    hosts = [(("sites", i, "url"), f"sites[{i}].url", urlsplit(entry.url).hostname or "")]
+    hosts += [(("sites", i, "aliases", j), f"sites[{i}].aliases[{j}]", alias) for j, alias in enumerate(entry.aliases)]
+    for field_path, name, host in hosts:
+        ip = local_address(host)
+        if ip is not None and not address_allowed(ip, allowance):
+            out.append(f"{source}:{line_of(field_path)}: {name}: {host} is a private or loopback address ({ip}); "
+                       "the crawl will refuse it unless allow_private_networks allows it")
+    return out
+
+
+# local@domain.tld as a mail server accepts it: no spaces, one @, a dotted domain of letters, digits and hyphens.
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
+
+
+def _email_warnings(entry: SiteEntry, i: int, source: str, line_of: LineOf) -> list[str]:
+    """A webmaster e-mail nobody can write to: the scorecard shows it as the site's contact."""
+    email = entry.webmaster.email if entry.webmaster else None
+    if email is None or _EMAIL.match(email.strip()):
+        return []
+    return [f"{source}:{line_of(('sites', i, 'webmaster', 'email'))}: sites[{i}].webmaster.email: {email!r} is "
+            "not an e-mail address"]
 
 
 def load_registry(path: str | Path) -> Registry:

@@ -44,14 +44,14 @@ class ScriptedServer:
                 route = server.routes.get(self.path) or Route(404, b"<html><title>404</title></html>")
                 if route.delay:
                     time.sleep(route.delay)
-                self.send_response(route.status)
-                for key, value in route.headers.items():
-                    self.send_header(key, value.replace("{base}", server.base))
-                self.send_header("Content-Length", str(len(route.body)))
-                self.end_headers()
-                if with_body:
-                    # a client may cut a body it does not want (a size cap): not a server error
-                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                # a client may hang up first (its timeout, a size cap): not a server error
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.send_response(route.status)
+                    for key, value in route.headers.items():
+                        self.send_header(key, value.replace("{base}", server.base))
+                    self.send_header("Content-Length", str(len(route.body)))
+                    self.end_headers()
+                    if with_body:
                         self.wfile.write(route.body.replace(b"{base}", server.base.encode()))
 
             def do_GET(self) -> None:

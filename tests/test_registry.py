@@ -130,6 +130,40 @@ def test_district_sites_warn_but_load(tmp_path: Path) -> None:
     assert any("2025-07-01" in w for w in reg.warnings)
 
 
+
+def test_check_warns_of_addresses_the_crawl_will_refuse_and_of_unusable_emails(tmp_path: Path, cli) -> None:
+    path = write(tmp_path, textwrap.dedent("""\
+        province: X
+        sites:
+          - {id: a, name: A, unit_type: so_ban_nganh, url: "http://127.0.0.1:8080/",
+             webmaster: {email: "vanthu@sotttt.hanoi.gov.vn"}}
+          - id: b
+            name: B
+            unit_type: so_ban_nganh
+            url: "http://10.0.0.5/"
+            allow_private_networks: ["10.0.0.0/8"]
+            webmaster: {email: "bientap sotttt@gov.vn"}
+          - id: c
+            name: C
+            unit_type: ubnd_xa
+            url: "https://c.gov.vn/"
+            aliases: [c.gov.vn, localhost]
+            webmaster: {email: "webmaster@c"}
+          - {id: d, name: D, unit_type: so_ban_nganh, url: "https://d.gov.vn/", webmaster: {email: "BanBT@D.GOV.VN"}}
+        """))
+    result = cli("registry", "check", str(path))
+    assert result.returncode == 0, result.stderr
+    warnings = result.stderr.strip().splitlines()
+    assert warnings == [
+        f"warning: {path}:3: sites[0].url: 127.0.0.1 is a private or loopback address (127.0.0.1); "
+        "the crawl will refuse it unless allow_private_networks allows it",
+        f"warning: {path}:10: sites[1].webmaster.email: 'bientap sotttt@gov.vn' is not an e-mail address",
+        f"warning: {path}:15: sites[2].aliases[1]: localhost is a private or loopback address (127.0.0.1); "
+        "the crawl will refuse it unless allow_private_networks allows it",
+        f"warning: {path}:16: sites[2].webmaster.email: 'webmaster@c' is not an e-mail address",
+    ]
+    assert "4 sites" in result.stdout
+
 def test_select_unknown_site_is_an_error(tmp_path: Path) -> None:
     reg = load_registry(write(tmp_path, GOOD))
     assert [s.id for s in reg.select(["so-y-te"]).sites] == ["so-y-te"]

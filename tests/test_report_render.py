@@ -108,7 +108,8 @@ def test_layout_files_and_data(rendered: Path) -> None:
     assert summary["province_score"]["score"] == 61.2 and summary["targets"][0]["id"] == "t1"
     assert [s["id"] for s in summary["sites"]][:3] == ["site-0", "site-1", "site-2"]
     assert json.loads(read(rendered / "data" / "sites" / "site-0.json"))["id"] == "site-0"
-    assert read(rendered / "data" / "findings.csv") == "site_id,area\n"
+    # UTF-8 with a byte-order mark, so that Excel shows Vietnamese correctly
+    assert (rendered / "data" / "findings.csv").read_bytes() == b"\xef\xbb\xbfsite_id,area\n"
     assert not list(rendered.glob(".report-*"))  # no staging directory left behind
 
 

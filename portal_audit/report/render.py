@@ -113,9 +113,9 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False, default=str) + "\n"
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str, encoding: str = "utf-8") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
+    path.write_text(text, encoding=encoding, newline="\n")
 
 
 RUN_FIELDS = ("id", "started_at", "finished_at", "status", "regime", "province", "tool_version", "checklists",
@@ -157,7 +157,9 @@ def render_report(document: dict[str, Any], out_dir: Path | str, lang: str = "vi
         css = resources.files(PACKAGE).joinpath("static/report.css").read_text("utf-8")
         _write(staging / "static" / "report.css", css)
         _write(staging / "data" / "summary.json", _json(model.summary_json(document, rows)))
-        _write(staging / "data" / "findings.csv", findings_csv if findings_csv is not None else "")
+        # With a byte-order mark: Excel, which webmasters open it with, reads a CSV without one in the
+        # machine's legacy code page and shows Vietnamese as mojibake.
+        _write(staging / "data" / "findings.csv", findings_csv if findings_csv is not None else "", "utf-8-sig")
         lap("data")
         site_template = env.get_template("site.html.j2")
         by_id = {site["id"]: site for site in document.get("sites") or []}
