@@ -63,7 +63,10 @@ class RobotsTxtGuard(RobotsTxtMiddleware):
         if netloc not in self._parsers:
             waiting: Deferred[RobotParser | None] = Deferred()
             self._parsers[netloc] = waiting
-            parser = await self._read(f"{url.scheme}://{netloc}/robots.txt", netloc, request)
+            try:
+                parser = await self._read(f"{url.scheme}://{netloc}/robots.txt", netloc, request)
+            except Exception as exc:  # never leave the requests waiting on this host hanging
+                parser = self._refuse(netloc, "robots", f"robots.txt could not be parsed ({exc!r})")
             self._parsers[netloc] = parser
             self._stats.inc_value("robotstxt/request_count")
             waiting.callback(parser)
