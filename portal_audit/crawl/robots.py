@@ -42,6 +42,17 @@ DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 MAX_ROBOTS_REDIRECTS = 5   # RFC 9309 §2.3.1.2
 
 
+def robots_answer(status: int) -> str:
+    """What a robots.txt status means (RFC 9309 §2.3.1): rules | redirect | no_rules (4xx) | server_error."""
+    if status == 429 or status >= 500:
+        return "server_error"
+    if 300 <= status < 400:
+        return "redirect"
+    if 400 <= status < 500:
+        return "no_rules"
+    return "rules"
+
+
 class CappedRobotParser(ProtegoRobotParser):
     """Scrapy's Protego parser on the first ROBOTS_MAX_BYTES of the (decompressed) robots.txt."""
 
@@ -95,14 +106,15 @@ class RobotsTxtGuard(RobotsTxtMiddleware):
             except Exception as exc:  # whatever it is, the rules could not be read
                 return self._unreadable(netloc, exc)
             self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+            answer = robots_answer(response.status)
             location = response.headers.get(b"Location")
-            if 300 <= response.status < 400 and location:
+            if answer == "redirect" and location:
                 url = urljoin(url, location.decode("latin-1"))
                 continue
-            if response.status == 429 or response.status >= 500:
+            if answer == "server_error":
                 return self._refuse(netloc, "robots", f"robots.txt answered HTTP {response.status}: a server "
                                     "error means crawl nothing (RFC 9309 §2.3.1.4)")
-            if 400 <= response.status < 500:
+            if answer == "no_rules":
                 return self._parser(b"")   # no robots.txt: no rules (RFC 9309 §2.3.1.3)
             parser = self._parser(response.body)
             await self.crawler.signals.send_catch_log_async(signal=signals.robots_parsed, robotparser=parser,
@@ -134,9 +146,10 @@ class RobotsTxtGuard(RobotsTxtMiddleware):
         if stored is None:
             return None
         _kind, status, body = stored
-        if status is None or status >= 500 or 300 <= status < 400 or status == 429:
+        answer = robots_answer(status) if status is not None else "server_error"
+        if answer in ("redirect", "server_error"):
             return None   # asked again: an error, or a redirect whose target was not stored
-        return body if status < 300 else b""
+        return body if answer == "rules" else b""
 
 
 class RobotsTxtReadLimit:
