@@ -25,6 +25,8 @@ from portal_audit.store import Store
 
 SCHEMA_ID = "portal-audit/export/1"
 CSV_COLUMNS = ("site_id", "area", "id", "ref", "outcome", "url", "selector", "snippet")
+# Added after the contract's columns (a reader by position keeps working): what a webmaster reads in Excel.
+CSV_ADDED_COLUMNS = ("name_vi", "reason_vi")
 MAX_FOUND_ON = 10
 # Failures that make a link broken for a visitor (robots refusals, traps and refused schemes are not).
 BROKEN_KINDS = ("http", "dns", "timeout", "connection", "tls", "too_large", "redirect_loop", "redirect_limit",
@@ -165,6 +167,7 @@ def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
             "accessibility": a11y["violations"],
             "accessibility_status": a11y["status"],
             "accessibility_review": a11y["needs_review"],
+            "accessibility_shared": a11y["shared"],
             "broken_links": broken_links(store, run["id"], site["id"]),
         })
         # Scored from the entry just built (a pure function of the exported facts: docs/scoring.md), so anyone
@@ -192,25 +195,33 @@ def validate_export(document: dict[str, Any]) -> None:
 
 
 def export_csv(document: dict[str, Any], store: Store | None = None) -> str:
-    """Flat rows, one per check and evidence page (contract: site_id, area, id, ref, outcome, url, ...).
+    """Flat rows, one per check and evidence page (contract: site_id, area, id, ref, outcome, url, ...), then the
+    item's Vietnamese name and reason (the report's catalogue; the engine's English reason when it has none).
 
     With the store, accessibility adds one row per rule × page, every page (not the grouped examples).
     """
+    from portal_audit.report.model import item_facts  # the report's names and catalogue, shared with the CSV
+    from portal_audit.report.reasons import translated_reason
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + CSV_ADDED_COLUMNS)
     for site in document["sites"]:
         for check in site["checks"]:
             ref = check.get("ref")
             ref_text = " ".join(str(ref[k]) for k in ("doc", "article", "clause", "point") if ref and ref.get(k)) \
                 if ref else ""
+            translated = translated_reason(check, "vi")
+            reason = translated.striptags() if translated else (check.get("reason") or "")
+            name = item_facts(check).get("name_vi") or ""
             for ev in check.get("evidence") or [{"url": None, "selector": None, "snippet": None}]:
                 writer.writerow([site["id"], check["area"], check["id"], ref_text, check["outcome"],
-                                 ev.get("url") or "", ev.get("selector") or "", ev.get("snippet") or ""])
+                                 ev.get("url") or "", ev.get("selector") or "", ev.get("snippet") or "",
+                                 name, reason])
         if store is not None:
             for row in page_rows(store, document["run"]["id"], site["id"]):
                 info = rule_info(row["rule"])
                 ref_text = " ".join(f"WCAG {sc}" for sc in info.wcag) or info.level
                 writer.writerow([site["id"], "accessibility", row["rule"], ref_text, "failed", row["url"],
-                                 row["selector"] or "", row["snippet"] or ""])
+                                 row["selector"] or "", row["snippet"] or "", info.title_vi.replace("`", ""), ""])
     return buffer.getvalue()

@@ -103,6 +103,22 @@ def test_export_groups_accessibility_by_template_and_lists_every_page_in_csv(dem
     assert len(rows) == con_count(demo_run.db, "so-y-te", "marquee")
 
 
+def test_export_names_the_ticker_once_as_a_shared_element_and_templates_by_their_pages(demo_run: DemoRun) -> None:
+    """The marquee sits in the shared layout: it is one shared element over the templates it is on, each group
+    explained by it entirely; every template is named by a page title without the site name, and its address."""
+    document = json.loads(run_cli("export", "--db", str(demo_run.db)).stdout)
+    site = next(s for s in document["sites"] if s["id"] == "so-y-te")
+    marquee_groups = [a for a in site["accessibility"] if a["rule"] == "marquee"]
+    shared = [e for e in site["accessibility_shared"] if e["rule"] == "marquee"]
+    assert len(shared) == 1 and "<marquee" in shared[0]["snippet"]
+    assert shared[0]["templates"] == len(marquee_groups) >= 2
+    assert shared[0]["pages"] == sum(a["pages"] for a in marquee_groups)
+    assert all(a["shared_occurrences"] == a["occurrences"] for a in marquee_groups)
+    labels = [a["template_label"] for a in site["accessibility"]]
+    assert all(label["url"].startswith("http") and label["title"] for label in labels)
+    assert not any("Sở Y tế tỉnh" in label["title"] for label in labels), labels
+
+
 def con_count(db: Path, site: str, rule: str) -> int:
     with sqlite3.connect(db) as connection:
         return connection.execute("SELECT count(DISTINCT url) FROM a11y_results WHERE site_id = ? AND rule = ? "

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from portal_audit.audit.checklist import available, load_checklist
+from portal_audit.audit.checklist import NOT_CHECKLISTS, available, load_checklist
 from portal_audit.audit.detectors import phrase_regex
 from portal_audit.text import fold
 
@@ -23,7 +23,7 @@ SCHEMA = json.loads((CHECKLISTS / "checklist.schema.json").read_text("utf-8"))
 UNIT_TYPES = set(SCHEMA["$defs"]["unit_type"]["enum"])
 OURS = {"decree-43-2011": "nd43_2011", "decree-42-2022": "nd42_2022", "decree-224-2026": "nd224_2026"}
 ALL_FILES = sorted(p for p in CHECKLISTS.glob("*.yaml")
-                   if p.name != "regimes.yaml" and not p.name.startswith("targets-"))
+                   if p.name not in NOT_CHECKLISTS and not p.name.startswith("targets-"))
 OUR_FILES = [CHECKLISTS / f"{name}.yaml" for name in OURS]
 ART_10_POINTS = {"a", "b", "c", "d", "đ", "e", "g", "h", "i", "k", "l"}  # Vietnamese letters: no f, no j
 # The engine matches keywords with these separators treated alike (detectors.phrase_regex).
@@ -98,6 +98,31 @@ def test_header_matches_regimes_file(path: Path):
     regime = regimes[meta["regime"]]
     assert (meta["doc"], meta["in_force_from"], meta["in_force_until"]) == (
         regime["doc"], regime["in_force_from"], regime["in_force_until"])
+
+
+def test_every_cited_text_has_a_status_and_the_decrees_agree_with_the_regimes_file():
+    """The report states a text's in-force status from legal-texts.yaml: a cited text missing there would show
+    no status, and a decree whose dates differ from regimes.yaml would contradict the checklist's own dates."""
+    texts = {t["doc"]: t for t in yaml.safe_load((CHECKLISTS / "legal-texts.yaml").read_text("utf-8"))["texts"]}
+    cited = {part.strip() for path in ALL_FILES for item in _load(path)["items"] if item.get("ref")
+             for part in str(item["ref"]["doc"]).split(";")}
+    assert not cited - set(texts), cited - set(texts)
+    for regime in yaml.safe_load((CHECKLISTS / "regimes.yaml").read_text("utf-8"))["regimes"]:
+        text = texts[regime["doc"]]
+        assert (text["in_force_from"], text["in_force_until"]) == (regime["in_force_from"], regime["in_force_until"])
+
+
+def test_maps_to_names_items_that_exist_in_the_named_checklist():
+    """``maps_to`` folds a baseline item into its successor on the scorecard: a typo would silently keep both."""
+    by_regime: dict[str, set[str]] = {}
+    for path in ALL_FILES:
+        data = _load(path)
+        key = data["checklist"].get("regime") or data["checklist"]["id"]
+        by_regime.setdefault(key, set()).update(item["id"] for item in data["items"])
+    for path in ALL_FILES:
+        for item in _load(path)["items"]:
+            for regime, target in (item.get("maps_to") or {}).items():
+                assert target in by_regime.get(regime, set()), f"{item['id']}: maps_to {regime}: {target}"
 
 
 def test_item_ids_unique_within_and_across_files():

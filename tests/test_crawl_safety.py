@@ -77,4 +77,4 @@ def test_export_of_a_small_crawl_validates(tmp_path: Path, scripted_server: Scri
     assert broken["/mat"]["status"] == 404 and broken["/mat"]["found_on"] == [scripted_server.base + "/"]
     assert broken["/a.pdf"]["status"] == 404
     csv_out = cli("export", "--db", str(db), "--format", "csv")
-    assert csv_out.stdout.splitlines()[0] == "site_id,area,id,ref,outcome,url,selector,snippet"
+    assert csv_out.stdout.splitlines()[0] == "site_id,area,id,ref,outcome,url,selector,snippet,name_vi,reason_vi"

@@ -60,7 +60,8 @@ def synthetic_document(sites: int = 3) -> dict[str, Any]:
             "accessibility": [{"rule": "image-alt", "wcag": ["1.1.1"], "impact": "critical", "source": "axe",
                                "pages": 3, "occurrences": 5, "template": "abc123", "template_pages": 4,
                                "template_pages_rendered": 2, "level": "A", "legal_vn": None, "snippet": PAYLOAD,
-                               "examples": [{"url": "https://site.example/p1", "selector": PAYLOAD}]}],
+                               "examples": [{"url": "https://site.example/p1", "selector": PAYLOAD}],
+                               "template_label": {"title": f"Tin tức {PAYLOAD}", "url": "https://site.example/tin/"}}],
             "accessibility_status": {"static": "checked", "rendered": "checked", "reason": None, "pages": 10,
                                      "templates": 2, "pages_rendered": 4, "templates_rendered": 2},
             "accessibility_review": [],
@@ -161,7 +162,8 @@ def test_fix_list_fastest_win_first_with_citations() -> None:
 def test_scorecard_shows_fixes_a11y_services_links_and_not_checked(rendered: Path) -> None:
     site = read(rendered / "sites" / "site-0.html")
     for text in ("Những gì còn thiếu", "Căn cứ pháp lý", "Điều 10 khoản 1 điểm b Nghị định 43/2011/NĐ-CP",
-                 "đã hết hiệu lực", "Mẫu giao diện abc123", "1.1.1", "nghiêm trọng", "không khớp",
+                 "hết hiệu lực từ 15/08/2022", "Mẫu của trang “Tin tức &lt;script&gt;", "1.1.1", "nghiêm trọng",
+                 "không khớp",
                  "Liên kết hỏng", "Chưa kiểm tra", "nd43.x", "Lần đánh giá đầu tiên"):
         assert text in site, text
     assert '<html lang="vi">' in site

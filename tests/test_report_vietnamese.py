@@ -62,6 +62,13 @@ def test_no_english_words_or_exception_names_outside_marked_spans(report: Path) 
     assert not problems, "\n".join(problems[:40])
 
 
+def test_no_raw_markdown_backticks_in_what_a_reader_sees(report: Path) -> None:
+    """Rule titles and help texts mark HTML names with backticks; the report shows them as code, never raw."""
+    problems = [f"{path.name}: {text[:120]!r}" for path in pages(report) for text in readable_text(path)
+                if "`" in text]
+    assert not problems, "\n".join(problems[:20])
+
+
 def test_exception_names_only_inside_a_technical_detail(report: Path) -> None:
     for path in pages(report):
         doc = lxml.html.fromstring(path.read_bytes())

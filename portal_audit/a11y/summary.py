@@ -9,6 +9,7 @@ group says ``source: axe`` (the browser saw it as a visitor would).
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,9 @@ from portal_audit.a11y.rules import rule_info
 from portal_audit.store import Store
 
 MAX_EXAMPLES = 5
+MAX_SHARED_EXAMPLES = 3
+MAX_LABEL = 120
+_TITLE_SEPARATORS = re.compile(r"\s+[-–—|:»]\s+")
 IMPACT_RANK = {"critical": 4, "serious": 3, "moderate": 2, "minor": 1, None: 0}
 
 
@@ -28,6 +32,9 @@ class _Group:
     impact: str | None = None
     nodes_per_page: dict[str, int] = field(default_factory=dict)
     examples: list[dict[str, Any]] = field(default_factory=list)
+    # element signature -> page -> how many such elements the page has (the larger of the two sources)
+    signatures: dict[str, dict[str, int]] = field(default_factory=dict)
+    first_node: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, row: dict[str, Any]) -> None:
         self.sources.add(row["source"])
@@ -36,10 +43,27 @@ class _Group:
         url = row["url"]
         self.nodes_per_page[url] = max(self.nodes_per_page.get(url, 0), row["node_count"] or 0)
         nodes = json.loads(row["nodes"] or "[]")
+        counts: dict[str, int] = defaultdict(int)
+        for node in nodes:
+            signature = element_signature(node)
+            if signature:
+                counts[signature] += 1
+                self.first_node.setdefault(signature, {"url": url, "selector": node.get("selector"),
+                                                       "snippet": node.get("html")})
+        for signature, count in counts.items():
+            pages = self.signatures.setdefault(signature, {})
+            pages[url] = max(pages.get(url, 0), count)
         if len(self.examples) < MAX_EXAMPLES and all(e["url"] != url for e in self.examples):
             first = nodes[0] if nodes else {}
             self.examples.append({"url": url, "selector": first.get("selector"), "snippet": first.get("html"),
                                   "source": row["source"]})
+
+
+def element_signature(node: dict[str, Any]) -> str:
+    """The same element wherever it is: its markup with whitespace collapsed (a logo in the shared header has the
+    same markup on every template), else its selector."""
+    html = " ".join(str(node.get("html") or "").split())[:300]
+    return html or str(node.get("selector") or "")
 
 
 def legal_citation(point: str | None) -> str | None:
@@ -66,10 +90,15 @@ def _template_counts(store: Store, run_id: str, site_id: str) -> tuple[dict[str 
 
 
 def _entries(groups: dict[tuple[str, str | None], _Group], template_pages: dict[str | None, int],
-             rendered: dict[str | None, int]) -> list[dict[str, Any]]:
+             rendered: dict[str | None, int], labels: dict[str | None, dict[str, str | None]] | None = None,
+             shared: set[tuple[str, str]] | None = None) -> list[dict[str, Any]]:
     entries = []
+    shared = shared or set()
     for group in groups.values():
         info = rule_info(group.rule)
+        common = {sig for sig in group.signatures if (group.rule, sig) in shared}
+        shared_occurrences = sum(sum(group.signatures[sig].values()) for sig in common)
+        local = next((group.first_node[sig] for sig in group.first_node if sig not in common), None)
         entries.append({
             "rule": group.rule, "wcag": list(info.wcag),
             "impact": group.impact or info.impact,
@@ -81,6 +110,9 @@ def _entries(groups: dict[tuple[str, str | None], _Group], template_pages: dict[
             "template_pages_rendered": rendered.get(group.template, 0),
             "level": info.level, "legal_vn": legal_citation(info.tt32_art18),
             "snippet": group.examples[0]["snippet"] if group.examples else None,
+            "template_label": (labels or {}).get(group.template),
+            "shared_occurrences": min(shared_occurrences, sum(group.nodes_per_page.values())),
+            "local_example": local,
         })
     entries.sort(key=lambda e: (-IMPACT_RANK.get(e["impact"], 0), -e["pages"], e["rule"], e["template"] or ""))
     return entries
@@ -107,8 +139,89 @@ def site_accessibility(store: Store, run_id: str, site_id: str) -> dict[str, Any
             bucket[key] = _Group(row["rule"], row["template_fp"])
         bucket[key].add(row)
     template_pages, rendered = _template_counts(store, run_id, site_id)
-    return {"status": status, "violations": _entries(groups["violation"], template_pages, rendered),
-            "needs_review": _entries(groups["incomplete"], template_pages, rendered)}
+    labels = template_labels(store, run_id, site_id)
+    shared = shared_elements(groups["violation"], template_pages, rendered)
+    shared_keys = {(e["rule"], e["signature"]) for e in shared}
+    for entry in shared:
+        del entry["signature"]
+    return {"status": status,
+            "violations": _entries(groups["violation"], template_pages, rendered, labels, shared_keys),
+            "needs_review": _entries(groups["incomplete"], template_pages, rendered, labels),
+            "shared": shared}
+
+
+def shared_elements(groups: dict[tuple[str, str | None], _Group], template_pages: dict[str | None, int],
+                    rendered: dict[str | None, int]) -> list[dict[str, Any]]:
+    """Elements (same markup) a rule fails on in two or more templates: a logo in the shared header, a menu link.
+
+    The webmaster fixes such an element once, in the part every template includes, so the report says it once
+    ("on 9 of 10 templates, 24 pages") instead of once per template. ``templates_checked`` is the number of
+    templates the rule could have been seen on: every template with pages for a rule the static checker saw,
+    the rendered templates for a rule only the browser saw.
+    """
+    by_signature: dict[tuple[str, str], dict[str, Any]] = {}
+    for group in groups.values():
+        for signature, pages in group.signatures.items():
+            entry = by_signature.setdefault((group.rule, signature), {
+                "rule": group.rule, "signature": signature, "templates": set(), "pages": {}, "sources": set(),
+                "example": group.first_node[signature], "examples": []})
+            entry["templates"].add(group.template)
+            entry["sources"] |= group.sources
+            for url, count in pages.items():
+                entry["pages"][url] = max(entry["pages"].get(url, 0), count)
+                if len(entry["examples"]) < MAX_SHARED_EXAMPLES and url not in entry["examples"]:
+                    entry["examples"].append(url)
+    out = []
+    for entry in by_signature.values():
+        if len(entry["templates"]) < 2:
+            continue
+        checked = template_pages if "static" in entry["sources"] else rendered
+        out.append({
+            "rule": entry["rule"], "signature": entry["signature"], "snippet": entry["example"]["snippet"],
+            "selector": entry["example"]["selector"], "templates": len(entry["templates"]),
+            "templates_checked": max(len(checked), len(entry["templates"])),
+            "pages": len(entry["pages"]), "occurrences": sum(entry["pages"].values()),
+            "template_ids": sorted(t or "" for t in entry["templates"]),
+            "examples": [{"url": url} for url in entry["examples"]],
+        })
+    out.sort(key=lambda e: (e["rule"], -e["templates"], -e["pages"], e["snippet"] or ""))
+    return out
+
+
+def template_labels(store: Store, run_id: str, site_id: str) -> dict[str | None, dict[str, str | None]]:
+    """A name a webmaster recognises for each template: the title and address of its shortest-addressed page
+    (a section's front page before its articles), without the site name every title repeats."""
+    first: dict[str | None, dict[str, Any]] = {}
+    titles: list[str] = []
+    for row in store.query("SELECT template_fp, final_url, title FROM pages WHERE run_id = ? AND site_id = ? AND "
+                           "status = 200 ORDER BY length(final_url), final_url", [run_id, site_id]):
+        title = " ".join(str(row["title"] or "").split())
+        if title:
+            titles.append(title)
+        if row["template_fp"] not in first or (title and not first[row["template_fp"]]["title"]):
+            first[row["template_fp"]] = {"title": title, "url": row["final_url"]}
+    suffix = common_title_suffix(titles)
+    labels: dict[str | None, dict[str, str | None]] = {}
+    for template, page in first.items():
+        title = page["title"]
+        if suffix and title.endswith(suffix) and len(title) > len(suffix):
+            title = title[: -len(suffix)]
+        labels[template] = {"title": title[:MAX_LABEL] or None, "url": page["url"]}
+    return labels
+
+
+def common_title_suffix(titles: list[str]) -> str:
+    """The part after the last separator (" - ", " | ", " – "…) that most of a site's titles end with, with
+    its separator: " - Sở Y tế tỉnh Trường Giang". Empty when no such part is on at least half the titles."""
+    counts: dict[str, int] = defaultdict(int)
+    for title in titles:
+        matches = list(_TITLE_SEPARATORS.finditer(title))
+        if matches:
+            counts[title[matches[-1].start():]] += 1
+    if not counts:
+        return ""
+    suffix, count = max(counts.items(), key=lambda kv: (kv[1], len(kv[0])))
+    return suffix if count >= max(2, len(titles) / 2) else ""
 
 
 def page_rows(store: Store, run_id: str, site_id: str) -> list[dict[str, Any]]:

@@ -90,9 +90,13 @@ def _precise(error: jsonschema.ValidationError) -> list[jsonschema.ValidationErr
     return [jsonschema.exceptions.best_match([error])]
 
 
+# Data files beside the checklists that are not checklists: the regimes by date, the cited texts' status.
+NOT_CHECKLISTS = ("regimes.yaml", "legal-texts.yaml")
+
+
 def available() -> list[str]:
     return sorted(p.name[:-5] for p in resources.files("portal_audit.checklists").iterdir()
-                  if p.name.endswith(".yaml") and p.name not in ("regimes.yaml",) and not p.name.startswith("targets-"))
+                  if p.name.endswith(".yaml") and p.name not in NOT_CHECKLISTS and not p.name.startswith("targets-"))
 
 
 def resolve_path(name_or_path: str) -> Path:

@@ -11,11 +11,13 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from datetime import date
 from functools import cache
 from typing import Any
 
 from portal_audit.a11y.rules import rule_info
 from portal_audit.audit.checklist import ChecklistError, available, load_checklist
+from portal_audit.report.legal_texts import text_status
 from portal_audit.report.reasons import translated_reason, translated_snippet
 
 AREAS = ("content", "services", "accessibility", "technical")
@@ -55,6 +57,7 @@ def checklist_items() -> dict[tuple[str, str], dict[str, Any]]:
             items[(name, item["id"])] = {
                 "name_vi": item.get("name_vi"), "name_en": item.get("name_en"),
                 "fix_vi": item.get("fix_vi"), "fix_en": item.get("fix_en"),
+                "maps_to": dict(item.get("maps_to") or {}),
                 "elements": {el["id"]: {"vi": el.get("name_vi"), "en": el.get("name_en")}
                              for el in item.get("elements") or []},
             }
@@ -65,7 +68,8 @@ def item_facts(check: dict[str, Any]) -> dict[str, Any]:
     found = checklist_items().get((check.get("checklist") or "", check.get("id") or ""))
     if found is None:  # a check from a checklist outside the package (a path): find it by id alone
         found = next((v for (_, item_id), v in checklist_items().items() if item_id == check.get("id")), None)
-    return found or {"name_vi": None, "name_en": None, "fix_vi": None, "fix_en": None, "elements": {}}
+    return found or {"name_vi": None, "name_en": None, "fix_vi": None, "fix_en": None, "maps_to": {},
+                     "elements": {}}
 
 
 def pick(record: dict[str, Any], field: str, lang: str) -> str | None:
@@ -230,12 +234,14 @@ def _deduction_points(site: dict[str, Any]) -> dict[str, float]:
     return points
 
 
-def fix_list(site: dict[str, Any], lang: str, _: Gettext) -> list[dict[str, Any]]:
-    """Failed and partial checks, fastest win first.
+def fix_list(site: dict[str, Any], lang: str, _: Gettext, day: date | None = None) -> list[dict[str, Any]]:
+    """Failed and partial checks, fastest win first, one item per obligation.
 
     Gain = the points the item costs (the scoring stage's deduction when given, else its weight, halved when
     the item is partly met); effort = the number of elements still missing (at least 1). Sorted by texts in
-    force first, then gain ÷ effort, then weight.
+    force first, then gain ÷ effort, then weight. A baseline item whose obligation a checked item of the texts
+    in force also states (``maps_to`` in the checklist) is folded into that item ("also required by"), with
+    the elements only the baseline names; it stays an item of its own when the text in force is met.
     """
     deductions = _deduction_points(site)
     rows = []
@@ -249,20 +255,46 @@ def fix_list(site: dict[str, Any], lang: str, _: Gettext) -> list[dict[str, Any]
         missing = [{"id": el, "name": (facts["elements"].get(el) or {}).get(lang)
                     or (facts["elements"].get(el) or {}).get("vi" if lang == "en" else "en") or el}
                    for el in check.get("missing_elements") or []]
-        effort = max(1, len(missing))
+        ref = check.get("ref") or {}
         rows.append({
             "id": check["id"], "area": check.get("area"), "outcome": outcome, "weight": weight,
-            "gain": round(gain, 2), "effort": effort, "priority": gain / effort,
+            "gain": round(gain, 2), "effort": max(1, len(missing)),
             "name": pick(facts, "name", lang) or check["id"], "citation": citation(check.get("ref"), _),
+            "text": text_status(ref.get("doc"), day),
             "in_force": bool(check.get("in_force", True)), "checklist": check.get("checklist"),
             "reason": check.get("reason"), "reason_translated": translated_reason(check, lang),
             "missing": missing, "evidence": [shown_evidence(ev, lang) for ev in check.get("evidence") or []],
-            "fix": pick(facts, "fix", lang),
+            "fix": pick(facts, "fix", lang), "maps_to": facts.get("maps_to") or {}, "also": [],
         })
+    rows = _fold_baseline(rows)
+    for row in rows:
+        row["priority"] = row["gain"] / row["effort"]
     rows.sort(key=lambda r: (not r["in_force"], -r["priority"], -r["weight"], r["id"]))
     for position, row in enumerate(rows, start=1):
         row["position"] = position
     return rows
+
+
+def _fold_baseline(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Baseline rows whose ``maps_to`` names a problem row of the texts in force join that row."""
+    in_force = {row["id"]: row for row in rows if row["in_force"]}
+    kept = []
+    for row in rows:
+        target = None if row["in_force"] else next(
+            (in_force[item] for item in row["maps_to"].values() if item in in_force), None)
+        if target is None:
+            kept.append(row)
+            continue
+        if row["citation"] != target["citation"]:
+            target["also"].append({"id": row["id"], "name": row["name"], "citation": row["citation"],
+                                   "text": row["text"], "outcome": row["outcome"]})
+        known = {m["name"] for m in target["missing"]}
+        extra = [m for m in row["missing"] if m["name"] not in known]
+        target["missing"].extend({**m, "baseline": True} for m in extra)
+        target["effort"] = max(1, len(target["missing"]))
+        target["gain"] = round(target["gain"] + row["gain"], 2)
+        target["evidence"].extend(ev for ev in row["evidence"] if ev not in target["evidence"])
+    return kept
 
 
 def shown_evidence(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -315,37 +347,65 @@ def area_summary(site: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def accessibility_by_template(site: dict[str, Any], lang: str, _: Gettext) -> list[dict[str, Any]]:
-    """Violation groups under their page template, worst impact first; each rule with its help text."""
-    templates: dict[str, dict[str, Any]] = {}
+def _rule_points(site: dict[str, Any]) -> dict[str, float]:
     detail = (site.get("score_detail") or {}).get("accessibility") or {}
-    rule_points: dict[str, float] = {}
+    points: dict[str, float] = {}
     for deduction in detail.get("deductions") or []:
         if isinstance(deduction, dict) and deduction.get("rule") and isinstance(deduction.get("points"), int | float):
-            rule_points[deduction["rule"]] = rule_points.get(deduction["rule"], 0.0) + float(deduction["points"])
+            points[deduction["rule"]] = points.get(deduction["rule"], 0.0) + float(deduction["points"])
+    return points
+
+
+def template_name(group: dict[str, Any]) -> dict[str, Any]:
+    """How the scorecard names a template: the title and address of one of its pages (``template_label``), or the
+    first example page when the export has no label (an older export)."""
+    label = group.get("template_label") or {}
+    examples = group.get("examples") or [{}]
+    return {"title": label.get("title"), "url": label.get("url") or examples[0].get("url"),
+            "pages": group.get("template_pages")}
+
+
+def accessibility_by_rule(site: dict[str, Any], lang: str, _: Gettext) -> list[dict[str, Any]]:
+    """Violations by rule first, worst impact first; under each rule, the elements shared by several templates
+    (said once, "on 9 of 10 templates") and then the templates with problems of their own.
+
+    A template whose every failing element is a shared one is not listed again: fixing the shared element fixes
+    it. Points lost are the rule's, once (the scoring stage deducts per rule, not per template).
+    """
+    points = _rule_points(site)
+    shared_by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for element in site.get("accessibility_shared") or []:
+        shared_by_rule[element["rule"]].append(element)
+    rules: dict[str, dict[str, Any]] = {}
     for group in site.get("accessibility") or []:
-        key = group.get("template") or ""
         info = rule_info(group["rule"])
-        entry = templates.setdefault(key, {"template": group.get("template"), "pages": 0,
-                                           "template_pages": group.get("template_pages"),
-                                           "template_pages_rendered": group.get("template_pages_rendered"),
-                                           "rules": []})
-        entry["pages"] = max(entry["pages"], int(group.get("pages") or 0))
-        entry["rules"].append({
-            "rule": group["rule"], "wcag": group.get("wcag") or list(info.wcag), "impact": group.get("impact"),
-            "level": group.get("level") or info.level, "source": group.get("source"),
-            "pages": group.get("pages"), "occurrences": group.get("occurrences"),
-            "examples": group.get("examples") or [], "snippet": group.get("snippet"),
-            "title": info.title_vi if lang == "vi" else info.title_en,
-            "help": (info.help_vi if lang == "vi" else info.help_en) or info.help_en,
-            "help_url": info.help_url,
-            "legal": tt32_citation(info.tt32_art18, _), "points": rule_points.get(group["rule"]),
+        entry = rules.setdefault(group["rule"], {
+            "rule": group["rule"], "wcag": group.get("wcag") or list(info.wcag), "impact": None,
+            "level": group.get("level") or info.level, "title": info.title_vi if lang == "vi" else info.title_en,
+            "help": (info.help_vi if lang == "vi" else info.help_en) or info.help_en, "help_url": info.help_url,
+            "legal": tt32_citation(info.tt32_art18, _), "points": points.get(group["rule"]),
+            "pages": 0, "occurrences": 0, "templates": [], "template_count": 0,
+            "shared": shared_by_rule.get(group["rule"], []),
         })
-    out = list(templates.values())
+        if IMPACT_ORDER.get(group.get("impact") or "", 9) < IMPACT_ORDER.get(entry["impact"] or "", 9):
+            entry["impact"] = group.get("impact")
+        entry["pages"] += int(group.get("pages") or 0)
+        entry["occurrences"] += int(group.get("occurrences") or 0)
+        entry["template_count"] += 1
+        own = int(group.get("occurrences") or 0) - int(group.get("shared_occurrences") or 0)
+        if own > 0 or not entry["shared"]:
+            local = group.get("local_example") or {}
+            examples = group.get("examples") or []
+            entry["templates"].append({
+                **template_name(group), "affected": group.get("pages"), "occurrences": own,
+                "snippet": local.get("snippet") or group.get("snippet"),
+                "example": {"url": local.get("url"), "selector": local.get("selector")} if local.get("url")
+                else (examples[0] if examples else {}),
+            })
+    out = list(rules.values())
     for entry in out:
-        entry["rules"].sort(key=lambda r: (IMPACT_ORDER.get(r["impact"] or "", 9), -(r["pages"] or 0), r["rule"]))
-        entry["worst"] = min((IMPACT_ORDER.get(r["impact"] or "", 9) for r in entry["rules"]), default=9)
-    out.sort(key=lambda e: (e["worst"], -e["pages"], e["template"] or ""))
+        entry["templates"].sort(key=lambda t: (-(t["occurrences"] or 0), t["title"] or "", t["url"] or ""))
+    out.sort(key=lambda e: (IMPACT_ORDER.get(e["impact"] or "", 9), -(e["points"] or 0), -e["pages"], e["rule"]))
     return out
 
 

@@ -14,7 +14,7 @@ import re
 import shutil
 import tempfile
 import time
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -29,6 +29,7 @@ from markupsafe import Markup, escape
 from portal_audit.report import model
 from portal_audit.report.crawl_reasons import a11y_reason, crawl_reason, kind_label
 from portal_audit.report.i18n import LANGS, PACKAGE, translations
+from portal_audit.report.legal_texts import run_day
 from portal_audit.report.svg import trend_svg
 
 REPORT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -60,6 +61,15 @@ def _percent(lang: str) -> Any:
             return "–"
         return format_percent(value, format="#,##0" + ("." + "0" * digits if digits else "") + "%", locale=lang)
     return percent
+
+
+def _day(lang: str) -> Any:
+    """A calendar day as the language writes it: 15/08/2022 (vi), 2022-08-15 (en)."""
+    def day(value: Any) -> str:
+        if not isinstance(value, date):
+            return str(value or "–")
+        return value.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")
+    return day
 
 
 def _when(lang: str) -> Any:
@@ -103,7 +113,8 @@ def environment(lang: str) -> jinja2.Environment:
     env.filters.update(number=_number(lang), percent=_percent(lang), when=_when(lang),
                        crawl_reason=lambda text: crawl_reason(text, lang),
                        a11y_reason=lambda text: a11y_reason(text, lang),
-                       error_kind=lambda kind: kind_label(str(kind), lang), code_marks=code_marks)
+                       error_kind=lambda kind: kind_label(str(kind), lang), code_marks=code_marks,
+                       day=_day(lang))
     env.tests["web_url"] = web_url
     env.globals.update(lang=lang, areas=model.AREAS)
     return env
@@ -150,6 +161,7 @@ def render_report(document: dict[str, Any], out_dir: Path | str, lang: str = "vi
     run = {**dict.fromkeys(RUN_FIELDS), **(document.get("run") or {})}
     common = {"run": run, "compared": compared, "diff": diff, "accessibility_run": run["accessibility"]}
     has_trend = bool(trend and len(trend) >= 2)
+    day = run_day(document)
     lap("prepare")
 
     staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
@@ -170,7 +182,7 @@ def render_report(document: dict[str, Any], out_dir: Path | str, lang: str = "vi
             points = model.site_trend(site["id"], trend)
             context = dict(
                 common, rel="../", site=site, row=row, areas_summary=model.area_summary(site),
-                fixes=model.fix_list(site, lang, _), a11y=model.accessibility_by_template(site, lang, _),
+                fixes=model.fix_list(site, lang, _, day), a11y=model.accessibility_by_rule(site, lang, _),
                 not_checked=model.not_checked_groups(model.not_checked(site, lang)), tech=model.technical(site, lang),
                 since=model.site_diff(site["id"], diff, lang), site_points=points,
                 chart=trend_svg(points, chart_id="trend-site", title=_("Score of this site over the runs"),
