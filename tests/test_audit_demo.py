@@ -128,6 +128,19 @@ def test_legacy_encodings_are_a_unicode_finding(audited: dict[str, Any]) -> None
     assert outcomes["cong-tinh"] == "passed"
 
 
+def test_evidence_quotes_document_numbers_as_the_page_wrote_them(audited: dict[str, Any]) -> None:
+    """Matching runs on folded text; the scorecard must quote "12/2026/QĐ-UBND", never "12/2026/qd-ubnd"."""
+    snippets = [json.loads(row[0]) for row in audited["con"].execute(
+        "SELECT evidence FROM findings WHERE item_id = 'nd43.10.1.e.van-ban' AND outcome != 'not_applicable'")]
+    number = re.compile(r"(?<![\w/])\d{1,5}/(?:\d{4}/)?[A-Za-zĐđ]{1,6}(?:-[A-Za-z0-9Đđ]{1,10})+")
+    lists = [ev["snippet"] for evidence in snippets for ev in evidence
+             if number.fullmatch((ev.get("snippet") or "").split(", ")[0])]
+    assert lists, snippets
+    numbers = [n for snippet in lists for n in snippet.split(", ")]
+    assert all(n != n.lower() for n in numbers), numbers  # the demo's pages write them in capitals
+    assert all(len(set(s.split(", "))) == len(s.split(", ")) for s in lists), lists  # each number once
+
+
 def test_audit_twice_gives_byte_identical_exports(audited: dict[str, Any], tmp_path: Path) -> None:
     db = str(audited["db"])
     first, second = tmp_path / "1.json", tmp_path / "2.json"

@@ -151,9 +151,14 @@ class Page:
         return fold(self.text)
 
     @cached_property
+    def main_text(self) -> str:
+        """Text outside navigation, header, footer and sidebars, as the page wrote it (evidence quotes it)."""
+        return _main_text(self.root) if self.root is not None else ""
+
+    @cached_property
     def main_folded(self) -> str:
-        """Text outside navigation, header, footer and sidebars, folded."""
-        return fold(_main_text(self.root)) if self.root is not None else ""
+        """``main_text`` folded, for matching."""
+        return fold(self.main_text)
 
     @cached_property
     def headings(self) -> list[tuple[str, str, str, str]]:

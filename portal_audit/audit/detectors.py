@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from portal_audit.audit.corpus import MAX_NAV_WORDS, Page, SiteCorpus, css_path
-from portal_audit.audit.reasons import join_reasons, reason, reason_label, split_reason
+from portal_audit.audit.reasons import Reason, join_reasons, reason, reason_label, split_reason
 from portal_audit.text import fold, fold_short, unfold_span
 from portal_audit.urls import is_document
 
@@ -281,9 +281,16 @@ def documents_list(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     wanted = spec.get("fields") or ["number", "issue_date", "abstract"]
     found = Found()
     for page in _hinted_pages(corpus, "documents"):
-        numbers = _DOC_NUMBER.findall(page.main_folded)
-        if not numbers:
+        matches = list(_DOC_NUMBER.finditer(page.main_folded))
+        if not matches:
             continue
+        # quoted as the page wrote them ("12/2026/QĐ-UBND", not the folded "12/2026/qd-ubnd"), each once
+        numbers: list[str] = []
+        for m in matches:
+            if m.group() not in (fold(n) for n in numbers):
+                numbers.append(unfold_span(page.main_text, m.start(), m.end()))
+            if len(numbers) == 3:
+                break
         shown = {"number"}
         for name, pattern in _DOC_FIELDS.items():
             if pattern.search(page.main_folded):
@@ -485,9 +492,10 @@ def _legacy_code_page(page: Page) -> bool:
         and not page.raw.isascii()
 
 
-def _encoding_problem(page: Page) -> str:
+def _encoding_problem(page: Page) -> Reason:
+    """The engine's words for the problem (a Reason, so the evidence snippet is translated, never quoted)."""
     if page.encoding_issue in LEGACY_ENCODINGS:
-        return LEGACY_ENCODINGS[page.encoding_issue or ""]
+        return reason("{problem}", problem=LEGACY_ENCODINGS[page.encoding_issue or ""])
     return reason("legacy code page {encoding}", encoding=str(page.detected_encoding))
 
 
