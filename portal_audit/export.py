@@ -156,6 +156,8 @@ def build_export(store: Store, run_id: str | None = None) -> dict[str, Any]:
         a11y = site_accessibility(store, run["id"], site["id"])
         sites.append({
             "id": site["id"], "name": site["name"], "unit_type": site["unit_type"], "url": site["url"],
+            # the registry's contact for the site (null when it names none): the scorecard shows it
+            "webmaster": (json.loads(site["config"]) if site.get("config") else {}).get("webmaster"),
             "crawl": {"status": _crawl_status(site), "pages": site["pages_ok"] or 0, "errors": site["errors"] or 0,
                       "reason": site["status_reason"] or (None if site["status"] != "pending" else "not crawled"),
                       "error_kinds": json.loads(site["error_kinds"] or "{}")},

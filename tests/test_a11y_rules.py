@@ -106,8 +106,9 @@ def test_vietnamese_texts_are_present_nfc_and_plain(rules: dict[str, RuleInfo]) 
 
 def test_lighthouse_texts_come_from_the_vendored_strings(rules: dict[str, RuleInfo]) -> None:
     messages = json.loads((VENDOR / "lighthouse-vi.json").read_text(encoding="utf-8"))
+    # Every rule's Vietnamese is now written by the project (tests/test_a11y_rule_texts.py); a rule the generator
+    # fills from Lighthouse after an axe upgrade must still come from the vendored strings.
     from_lighthouse = [r for r in rules.values() if r.vi_source == "lighthouse"]
-    assert len(from_lighthouse) >= 40
     for r in from_lighthouse:
         assert f"core/audits/accessibility/{r.id}.js | description" in messages, r.id
 

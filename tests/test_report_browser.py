@@ -62,7 +62,7 @@ def report(demo_run: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pages_of(report: Path) -> list[Path]:
-    return [report / "index.html", *sorted((report / "sites").glob("*.html"))]
+    return [report / "index.html", report / "method.html", *sorted((report / "sites").glob("*.html"))]
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +148,65 @@ def test_phone_width_print_no_javascript_headings_and_tables(report: Path, brows
             page.emulate_media(media="screen")
     finally:
         context.close()
+
+
+# The table's own width against the scrolling box it sits in, and where the first row's cells are on screen.
+FIT = """caption => {
+  const table = [...document.querySelectorAll('table')].find(t => t.caption && t.caption.id === caption);
+  const box = table.closest('.table-wrap');
+  const cells = [...table.tBodies[0].rows[0].cells].map(c => {
+    const r = c.getBoundingClientRect();
+    return {text: c.innerText.trim().slice(0, 40), left: r.left, right: r.right, width: r.width,
+            shown: getComputedStyle(c).display !== 'none'};
+  });
+  return {table: table.scrollWidth, box: box.clientWidth, boxScroll: box.scrollWidth,
+          page: document.documentElement.scrollWidth, cells};
+}"""
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_the_ranking_and_the_targets_fit_the_screen_without_sideways_scrolling(report: Path, browser: Any,
+                                                                              width: int) -> None:
+    """Issue #13 item 4: on a phone the ranking shows rank, website, score and grade, and the targets their
+    result, with nothing to scroll sideways; the other values are stacked in the row, not lost."""
+    summary = json.loads((report / "data" / "summary.json").read_text("utf-8"))
+    first = summary["sites"][0]
+    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto((report / "index.html").as_uri())
+        for caption in ("cap-ranking", "cap-targets"):
+            fit = page.evaluate(FIT, caption)
+            assert fit["table"] <= fit["box"] and fit["boxScroll"] <= fit["box"], (width, caption, fit)
+            assert fit["page"] <= width, (width, caption, fit)
+            shown = [c for c in fit["cells"] if c["shown"]]
+            assert all(c["left"] >= 0 and c["right"] <= width and c["width"] > 0 for c in shown), (width, fit)
+        ranking = page.evaluate(FIT, "cap-ranking")["cells"]
+        score, grade = ranking[3], ranking[4]  # rank, website, unit type, score, grade, ...
+        assert score["shown"] and score["text"] == f"{first['score']:.1f}".replace(".", ","), ranking
+        assert grade["shown"] and grade["text"] == first["grade"], ranking
+        targets = page.evaluate(FIT, "cap-targets")["cells"]
+        assert targets[-1]["shown"] and targets[-1]["text"], targets  # the result column
+        # every value of the row stays on the screen: on a phone the area scores are stacked under the name
+        area = f"{next(v for v in first['area_scores'].values() if v is not None):.1f}".replace(".", ",")
+        name = page.locator("#cap-ranking ~ tbody tr").first.locator("th")
+        if width == 375:
+            assert not ranking[2]["shown"] and not ranking[5]["shown"]  # unit type and areas give way...
+            assert name.locator(".row-detail").first.is_visible() and area in name.inner_text()  # ...to these
+        else:
+            assert all(c["shown"] for c in ranking) and area not in name.inner_text()
+            assert any(area == c["text"] for c in ranking[5:9]), ranking
+    finally:
+        context.close()
+
+
+def test_a_scorecard_shows_the_webmaster_email_the_registry_gives(report: Path) -> None:
+    registry = yaml.safe_load((ROOT / "portal_audit" / "demo" / "province.sites.yaml").read_text("utf-8"))
+    with_email = [s for s in registry["sites"] if (s.get("webmaster") or {}).get("email")]
+    assert with_email
+    for entry in with_email:
+        html = (report / "sites" / f"{entry['id']}.html").read_text("utf-8")
+        assert f'href="mailto:{entry["webmaster"]["email"]}"' in html, entry["id"]
 
 
 def in_own_thread(call: Any) -> Any:

@@ -28,7 +28,7 @@ EXEMPT = ('//*[@lang="en"]', "//details", "//q", "//code", "//script", "//style"
 
 
 def pages(report: Path) -> list[Path]:
-    return [report / "index.html", *sorted((report / "sites").glob("*.html"))]
+    return [report / "index.html", report / "method.html", *sorted((report / "sites").glob("*.html"))]
 
 
 def readable_text(path: Path) -> list[str]:

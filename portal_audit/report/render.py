@@ -1,6 +1,7 @@
 """Rendering the report: Jinja2 templates (autoescaped, gettext labels) into static files, replaced atomically.
 
 Layout of ``out_dir``: ``index.html`` (province summary), ``sites/<id>.html`` (one scorecard per site),
+``method.html`` (how scores are computed, every number read from ``data/scoring.yaml`` at render time),
 ``data/summary.json``, ``data/sites/<id>.json`` (the site's export entry), ``data/findings.csv``,
 ``static/report.css``. Everything is written to a staging directory first and moved into place file by
 file (``os.replace``), ``index.html`` last, so a reader never sees a half-written page.
@@ -26,6 +27,7 @@ from babel.dates import format_datetime, get_timezone
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
 
+from portal_audit import scoring
 from portal_audit.report import model
 from portal_audit.report.crawl_reasons import a11y_reason, crawl_reason, kind_label
 from portal_audit.report.i18n import LANGS, PACKAGE, translations
@@ -72,6 +74,20 @@ def _day(lang: str) -> Any:
     return day
 
 
+def _decimal(lang: str) -> Any:
+    """A configured number as written in the configuration, at most two decimals: 0.25 → "0,25", 90 → "90"."""
+    def decimal(value: Any) -> str:
+        return format_decimal(value, format="#,##0.##", locale=lang) if isinstance(value, int | float) else "–"
+    return decimal
+
+
+def _share(lang: str) -> Any:
+    """A share as a percentage with a decimal only when it has one: 0.35 → "35%", 0.125 → "12,5%"."""
+    def share(value: Any) -> str:
+        return format_percent(value, format="#,##0.#%", locale=lang) if isinstance(value, int | float) else "–"
+    return share
+
+
 def _when(lang: str) -> Any:
     """ISO timestamps in Vietnam's time (UTC+7, where the audited sites and their webmasters are), zone shown."""
     try:
@@ -92,6 +108,68 @@ def _when(lang: str) -> Any:
 _CODE_MARK = re.compile(r"`([^`\n]+)`")
 
 
+# An address a mail client opens as it reads: the common local@domain.tld shape (anything else is shown as text).
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}")
+
+
+def mail_address(value: Any) -> bool:
+    """Whether a registry e-mail may become a ``mailto:`` link (no spaces, no ``?``/``#`` parameters)."""
+    return isinstance(value, str) and bool(_EMAIL.fullmatch(value.strip()))
+
+
+def tel_href(value: Any) -> str | None:
+    """``tel:`` target of a registry phone number ("0200 3 852 100" → "tel:02003852100"), None when it holds no
+    number a phone can dial."""
+    if not isinstance(value, str):
+        return None
+    digits = re.sub(r"[\s().-]", "", value.strip())
+    return f"tel:{digits}" if re.fullmatch(r"\+?\d{6,15}", digits) else None
+
+
+def scoring_method() -> dict[str, Any]:
+    """What method.html states, from the configuration ``score_site`` reads (portal_audit/data/scoring.yaml):
+    area weights as shares of their total, credit per outcome, grade bands with their upper bounds, the
+    accessibility deductions, and the province's targets (checklists/targets-*.yaml)."""
+    from portal_audit.audit.targets import load_targets
+
+    config = scoring.load_scoring()
+    weights = config["area_weights"]
+    total = sum(float(w) for w in weights.values())
+    a11y = config["accessibility"]
+    caps = a11y["caps"]
+    bands = []
+    for position, band in enumerate(config["grades"]):
+        upper = config["grades"][position - 1]["min"] if position else None
+        bands.append({"grade": band["grade"], "min": band["min"], "below": upper, "vi": band["vi"], "en": band["en"]})
+    impacts = [{"impact": impact, "weight": a11y["impact_weights"][impact],
+                "cap": a11y["impact_weights"][impact] * caps["points_per_weight"]} for impact in scoring.IMPACT_ORDER]
+    return {
+        "version": config["version"],
+        "weights": [{"area": area, "weight": float(weights[area]), "share": float(weights[area]) / total}
+                    for area in sorted(weights, key=lambda a: (-float(weights[a]), model.AREAS.index(a)))],
+        "credit": config["items"]["credit"], "default_weight": config["items"]["default_weight"],
+        "always_scored": list(config["items"]["always_scored_checklists"]),
+        "unscored_crawl_statuses": list(config["unscored_crawl_statuses"]),
+        "grades": bands, "a11y": {
+            "start": a11y["start"], "levels": list(a11y["scored_levels"]), "impacts": impacts,
+            "points_per_weight": caps["points_per_weight"], "rule_caps": dict(caps["rules"] or {}),
+            "floor": caps["floor"], "spread_floor": a11y["spread"]["floor"],
+            "spread_rest": 1 - a11y["spread"]["floor"], "template_weight": a11y["spread"]["template_weight"],
+            "page_weight": a11y["spread"]["page_weight"]},
+        "targets": load_targets(),
+    }
+
+
+def with_target_definitions(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The run's measured targets, each with what its definition counts (``measure``, ``level``, ``counting``,
+    ``level_basis``) when the export entry does not say it: "level 3" is "level 3 or higher" when so counted."""
+    from portal_audit.audit.targets import load_targets
+
+    definitions = {t["id"]: t for t in load_targets()}
+    keys = ("measure", "level", "counting", "level_basis", "unit_types")
+    return [{**{k: definitions.get(t.get("id"), {}).get(k) for k in keys}, **t} for t in targets]
+
+
 def code_marks(text: str | None) -> Markup:
     """Help and fix texts are written with Markdown's `code` marks (axe-core's own help is too): shown as code,
     the rest escaped, so no backtick reaches the reader."""
@@ -110,12 +188,15 @@ def environment(lang: str) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(number=_number(lang), percent=_percent(lang), when=_when(lang),
+    env.filters.update(number=_number(lang), percent=_percent(lang), when=_when(lang), decimal=_decimal(lang),
+                       share=_share(lang),
                        crawl_reason=lambda text: crawl_reason(text, lang),
                        a11y_reason=lambda text: a11y_reason(text, lang),
                        error_kind=lambda kind: kind_label(str(kind), lang), code_marks=code_marks,
                        day=_day(lang))
     env.tests["web_url"] = web_url
+    env.tests["mail_address"] = mail_address
+    env.filters["tel_href"] = tel_href
     env.globals.update(lang=lang, areas=model.AREAS)
     return env
 
@@ -185,7 +266,7 @@ def render_report(document: dict[str, Any], out_dir: Path | str, lang: str = "vi
                 fixes=model.fix_list(site, lang, _, day), a11y=model.accessibility_by_rule(site, lang, _),
                 not_checked=model.not_checked_groups(model.not_checked(site, lang)), tech=model.technical(site, lang),
                 since=model.site_diff(site["id"], diff, lang), site_points=points,
-                chart=trend_svg(points, chart_id="trend-site", title=_("Score of this site over the runs"),
+                chart=trend_svg(points, chart_id="trend-site", lang=lang, title=_("Score of this site over the runs"),
                                 desc=_("Line chart of the site's score (0 to 100) at each run; "
                                        "the table below gives the same numbers.")) if has_trend else None)
             lap("scorecard model")
@@ -197,14 +278,19 @@ def render_report(document: dict[str, Any], out_dir: Path | str, lang: str = "vi
         problems = model.common_problems(document, lang)
         lap("index model")
         index = env.get_template("index.html.j2").render(
-            **common, rel="", rows=rows, targets=document.get("targets") or [],
+            **common, rel="", rows=rows, targets=with_target_definitions(document.get("targets") or []),
             service_levels=document.get("service_levels") or {}, province=document.get("province_score"),
             problems=problems, province_points=province_points,
-            chart=trend_svg(province_points, chart_id="trend-province", title=_("Province score over the runs"),
+            chart=trend_svg(province_points, chart_id="trend-province", lang=lang,
+                            title=_("Province score over the runs"),
                             desc=_("Line chart of the province score (0 to 100) at each run; "
                                    "the table below gives the same numbers.")) if has_trend else None)
         _write(staging / "index.html", index)
         lap("index")
+        method = env.get_template("method.html.j2").render(**common, rel="", current="method",
+                                                            method=scoring_method())
+        _write(staging / "method.html", method)
+        lap("method")
         _publish(staging, out, {r["slug"] for r in rows})
         lap("publish")
     finally:
