@@ -7,7 +7,7 @@ or marks ``status: unverified``, gets no status at all rather than a guess.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -44,5 +44,5 @@ def text_status(doc: str | None, day: date | None) -> dict[str, Any]:
     if day < start:
         return {"status": "not_yet", "since": start, "url": url}
     if until is not None and day > until:
-        return {"status": "repealed", "since": date.fromordinal(until.toordinal() + 1), "url": url}
+        return {"status": "repealed", "since": until + timedelta(days=1), "url": url}
     return {"status": "in_force", "since": start, "url": url}
