@@ -90,7 +90,10 @@ def test_payloads_stay_text_and_nothing_runs(report: Path, browser: Any) -> None
             assert danger == {"handlers": [], "scripts": [], "jsLinks": [], "images": 0}, path
             assert page.evaluate("window.__calls") == [], path
         page.goto((report / "sites" / "xa-dong-son.html").as_uri())
-        # the broken link's URL, with its payload, is shown as text (not a link), and so is the javascript: link
+        # the broken link's URL, with its payload, is shown as text (not a link), and so is the javascript: link;
+        # a reader opens the folded evidence first
+        for summary in page.locator("details.evidence > summary").all():
+            summary.click()
         shown = page.get_by_text("'onmouseover='alert(3)", exact=False)
         assert shown.count() >= 1 and shown.first.is_visible()
         assert "%3Cscript%3Ealert(2)%3C/script%3E" in shown.first.inner_text()
@@ -198,6 +201,51 @@ def test_the_ranking_and_the_targets_fit_the_screen_without_sideways_scrolling(r
             assert any(area == c["text"] for c in ranking[5:9]), ranking
     finally:
         context.close()
+
+
+# Every table of a page against the scrolling box it sits in: table width, box width, caption.
+TABLES_FIT = """() => [...document.querySelectorAll('.table-wrap table')].map(t => ({
+  caption: t.caption ? t.caption.id : '', table: t.scrollWidth, box: t.closest('.table-wrap').clientWidth}))"""
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_no_table_of_any_report_page_scrolls_sideways(report: Path, browser: Any, width: int) -> None:
+    """The scorecards' area and technical tables too: on a phone their counts and results are stacked in the
+    row, long words break, so nothing is hidden to the right of a scrolling box."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        checked = 0
+        for path in pages_of(report):
+            page.goto(path.as_uri())
+            for fit in page.evaluate(TABLES_FIT):
+                assert fit["table"] <= fit["box"], (width, path.name, fit)
+                checked += 1
+        assert checked > len(pages_of(report))  # the scorecards' tables were measured, not skipped
+    finally:
+        context.close()
+
+
+def test_a_fix_item_shows_what_to_do_and_folds_its_evidence(report: Path, browser: Any) -> None:
+    """Issue #13: 30 fix items read as a list; each still names its result, legal basis and fix, and its
+    evidence opens on request (closed <details>, summary with the count)."""
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    try:
+        page.goto((report / "sites" / "so-y-te.html").as_uri())
+        items = page.locator("ol.fixes > li")
+        assert items.count() > 5
+        folded = page.locator("ol.fixes > li details.evidence")
+        assert folded.count() > 0
+        first = folded.first
+        assert first.get_attribute("open") is None
+        assert not first.locator("ul").is_visible()
+        summary = first.locator("summary").inner_text()
+        assert summary.startswith("Bằng chứng (") and summary.rstrip(")").split("(")[-1].isdigit()
+        first.locator("summary").click()
+        assert first.locator("ul li").first.is_visible()
+        assert all(w in items.first.inner_text() for w in ("Kết quả", "Căn cứ pháp lý", "Cách khắc phục"))
+    finally:
+        page.close()
 
 
 def test_a_scorecard_shows_the_webmaster_email_the_registry_gives(report: Path) -> None:

@@ -127,3 +127,12 @@ def test_babel_cfg_extracts_the_engine_modules() -> None:
     cfg = (ROOT / "reports" / "babel.cfg").read_text(encoding="utf-8")
     assert "[python: portal_audit/audit/**.py]" in cfg
     assert all(f"-k {keyword}" in cfg for keyword in REASON_KEYWORDS)
+
+
+def test_the_catalogues_hold_no_message_that_nothing_uses() -> None:
+    """A msgid no template, report module or engine reason asks for is a leftover: translators would keep
+    polishing words no reader sees."""
+    used = set(extracted()) | set(reason_msgids())
+    for lang in ("vi", "en"):
+        stale = sorted(m for m in catalogue(lang) if m not in used)
+        assert not stale, f"{lang}: unused msgids:\n" + "\n".join(stale)

@@ -261,7 +261,7 @@ def _with_templates(document: dict[str, Any]) -> dict[str, Any]:
                                 reason("newest dated item {date} is {age} working days old (limit {limit})",
                                        date="2026-11-01", age=20, limit=15)]),
         "tech.https": reason("footer lacks: {items}", items=[reason_label("person responsible"), "e-mail"]),
-        "nd43.x": reason("site not crawled ({status}: {why})", status="unreachable", why=english(PAYLOAD)),
+        "nd43.x": reason("site not crawled: {why}", why=english(PAYLOAD)),
     }
     for site in doc["sites"]:
         for check in site["checks"]:
@@ -285,7 +285,7 @@ def test_reasons_with_a_template_are_translated_in_a_vietnamese_report(tmp_path:
     # A part of a joined reason with no template stays English, marked as such.
     assert '<span lang="en">navigation built by JavaScript was not rendered (error: x)</span>' in vi
     # An English parameter (a crawl error) stays English inside the Vietnamese sentence, marked and escaped.
-    assert 'chưa thu thập được dữ liệu trang web (unreachable: <span lang="en">&lt;script&gt;' in vi
+    assert 'chưa thu thập được dữ liệu trang web: <span lang="en">&lt;script&gt;' in vi
     assert PAYLOAD not in vi and PAYLOAD not in en
     assert "1 of 4 document(s) cannot be downloaded" in en
     assert "footer lacks: person responsible, e-mail" in en
