@@ -29,7 +29,9 @@ class UrlRules:
     max_segment_repeats: int
     max_path_segments: int
     max_url_length: int
-    date_pattern_cap: int
+    family_limit: int
+    view_params: frozenset[str]
+    calendar_params: frozenset[str]
     future_years: int
     oldest_year: int
 
@@ -47,7 +49,9 @@ def load_rules() -> UrlRules:
         max_segment_repeats=int(raw["max_segment_repeats"]),
         max_path_segments=int(raw["max_path_segments"]),
         max_url_length=int(raw["max_url_length"]),
-        date_pattern_cap=int(raw["date_pattern_cap"]),
+        family_limit=int(raw["family_limit"]),
+        view_params=frozenset(p.lower() for p in raw["view_params"]),
+        calendar_params=frozenset(p.lower() for p in raw["calendar_params"]),
         future_years=int(raw["future_years"]),
         oldest_year=int(raw["oldest_year"]),
     )
@@ -139,24 +143,51 @@ _DATE_IN_URL = re.compile(
     r"(?<!\d)(?P<y>(?:19|20|21)\d\d)[-/_.]?(?P<m>0[1-9]|1[0-2])(?:[-/_.]?(?P<d>0[1-9]|[12]\d|3[01]))?(?!\d)"
     r"|(?<!\d)(?P<d2>0?[1-9]|[12]\d|3[01])[-/_.](?P<m2>0?[1-9]|1[0-2])[-/_.](?P<y2>(?:19|20|21)\d\d)(?!\d)"
 )
-_YEAR_PARAM = re.compile(r"^(?:19|20|21)\d\d$")
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass
+class _Family:
+    """What the guard knows of one URL family: its members accepted so far and how it grew."""
+
+    members: set[str] = field(default_factory=set)
+    produced: int = 0      # members first reached from a page of the same family
 
 
 @dataclass
 class TrapGuard:
     """Per-site crawler-trap defence; ``check`` returns a reason to skip a URL, or None.
 
-    - pagination parameters (``?page=``, ``?trang=``...) beyond a bound;
-    - a path segment repeated too often (relative-link loops such as ``/tin-tuc/tin-tuc/tin-tuc/``);
-    - endless calendars: URLs that differ only in a date are capped per pattern, and dates far in the
-      future or the distant past are skipped.
+    A trap is a URL family that keeps producing new URLs, so families are judged, never one URL's slug:
+
+    - a *family* is the site's URLs identical but for their numbers (digit runs in the path and in query
+      values; the values of view parameters such as ``sort``/``order`` do not count): one template's list,
+      article series or calendar. A family may add at most ``family_limit`` members reached from its own
+      pages (next week, next day, next sort order...); links from elsewhere (menus, listings, sitemaps) are
+      content and always followed;
+    - a *calendar* is the URLs identical but for a date (``?ngay=2026-12-05``, ``/events/2026/12/05/``,
+      ``?thang=12&nam=2026``): at most ``family_limit`` of them in all, whoever links them;
+    - a path whose query keeps growing from its own pages (each link adding a parameter) may do so
+      ``family_limit`` times.
+
+    Family-independent rules judge one URL: its length and number of path segments, a path segment repeated
+    (relative-link loops such as ``/tin-tuc/tin-tuc/tin-tuc/``), pagination parameters beyond a bound, and a
+    date-valued query parameter (calendar navigation, not a slug) far in the future or before ``oldest_year``.
+    A date or year in a path, as in an anniversary article's slug, never refuses a URL by itself.
     """
 
     today: date = field(default_factory=date.today)
     rules: UrlRules = field(default_factory=load_rules)
-    _date_patterns: dict[str, int] = field(default_factory=dict)
+    _families: dict[str, _Family] = field(default_factory=dict, repr=False)
+    _calendars: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _growth: dict[str, int] = field(default_factory=dict, repr=False)
 
-    def check(self, url: str) -> str | None:
+    def check(self, url: str, referrer: str | None = None) -> str | None:
+        """Why ``url`` (canonical), linked from the page ``referrer``, is not crawled; None when it is.
+
+        An accepted URL becomes a member of its family: ask once per URL to be crawled (asking again about
+        an accepted URL answers None and changes nothing).
+        """
         rules = self.rules
         if len(url) > rules.max_url_length:
             return f"URL longer than {rules.max_url_length} characters"
@@ -173,34 +204,82 @@ class TrapGuard:
         for name, value in params:
             if name.lower() in rules.pagination_params and value.isdigit() and int(value) > rules.max_pagination:
                 return f"pagination {name}={value} beyond {rules.max_pagination}"
-        return self._calendar(parts.path, params)
+        for name, value in params:
+            year = self._date_year(name, value)
+            if year is not None and not rules.oldest_year <= year <= self.today.year + rules.future_years:
+                return f"{name}={value}: date with year {year} outside the plausible range (calendar trap)"
 
-    def _calendar(self, path: str, params: list[tuple[str, str]]) -> str | None:
-        years: list[int] = []
+        key = self._family_key(parts.netloc, parts.path, params)
+        family = self._families.setdefault(key, _Family())
+        if url in family.members:
+            return None
+        limit = rules.family_limit
+        calendar = self._calendar_key(parts.netloc, parts.path, params)
+        if calendar is not None and len(self._calendars.get(calendar, ())) >= limit:
+            return f"calendar family {_shown(calendar)}: more than {limit} addresses differing only in a date"
+        from_family = grows = False
+        path_key = parts.netloc + _masked(parts.path)
+        if referrer is not None:
+            ref = urlsplit(referrer)
+            ref_params = parse_qsl(ref.query, keep_blank_values=True)
+            from_family = self._family_key(ref.netloc, ref.path, ref_params) == key
+            if from_family and family.produced >= limit:
+                return (f"family {_shown(key)} keeps producing new addresses: more than {limit} reached from "
+                        "its own pages")
+            # The referrer's path, with a query of more parameters: /loc?a=1 -> /loc?a=1&b=2 -> ...
+            grows = (not from_family and ref.netloc + _masked(ref.path) == path_key
+                     and {n for n, _ in ref_params} < {n for n, _ in params})
+            if grows and self._growth.get(path_key, 0) >= limit:
+                return (f"family {_shown(path_key)}: query grown by its own pages more than {limit} times "
+                        "(endless query growth)")
+        family.members.add(url)
+        family.produced += from_family
+        self._growth[path_key] = self._growth.get(path_key, 0) + grows
+        if calendar is not None:
+            self._calendars.setdefault(calendar, set()).add(url)
+        return None
 
-        def mask(match: re.Match[str]) -> str:
-            years.append(int(match.group("y") or match.group("y2")))
+    def _date_year(self, name: str, value: str) -> int | None:
+        """The year of a query value that is a date: written with separators, or compact in a calendar
+        parameter (``?ngay=20261205``). Bare numbers (``?ItemID=1998``, ``?nam=1998``) are not dates."""
+        match = _DATE_IN_URL.fullmatch(value)
+        if match is None:
+            return None
+        if name.lower() not in self.rules.calendar_params and not any(c in value for c in "-/_."):
+            return None
+        return int(match.group("y") or match.group("y2"))
+
+    def _family_key(self, netloc: str, path: str, params: list[tuple[str, str]]) -> str:
+        view = self.rules.view_params
+        query = sorted(f"{n}=*" if n.lower() in view else f"{n}={_DIGITS.sub('#', v)}" for n, v in params)
+        return netloc + _masked(path) + "?" + "&".join(query)
+
+    def _calendar_key(self, netloc: str, path: str, params: list[tuple[str, str]]) -> str | None:
+        """The URL with its dates masked (other numbers kept), or None when it holds no date."""
+        masked = [False]
+
+        def date_mark(match: re.Match[str]) -> str:
+            masked[0] = True
             return "{date}"
 
-        masked_path = _DATE_IN_URL.sub(mask, path)
-        masked_params = []
+        masked_path = _DATE_IN_URL.sub(date_mark, path)
+        query = []
         for name, value in params:
-            if _YEAR_PARAM.match(value):
-                years.append(int(value))
-                value = "{year}"
-            elif name.lower() in ("month", "thang", "m", "day", "ngay", "d", "week", "tuan") and value.isdigit():
-                value = "{n}"
-            else:
-                value = _DATE_IN_URL.sub(mask, value)
-            masked_params.append(f"{name}={value}")
-        if not years:
+            if self._date_year(name, value) is not None:
+                value, masked[0] = "{date}", True
+            elif name.lower() in self.rules.calendar_params and value.isdigit():
+                value, masked[0] = "{n}", True
+            query.append(f"{name}={value}")
+        if not masked[0]:
             return None
-        for year in years:
-            if year > self.today.year + self.rules.future_years or year < self.rules.oldest_year:
-                return f"date with year {year} outside the plausible range (calendar trap)"
-        pattern = masked_path + "?" + "&".join(sorted(masked_params))
-        seen = self._date_patterns.get(pattern, 0)
-        if seen >= self.rules.date_pattern_cap:
-            return f"more than {self.rules.date_pattern_cap} URLs differing only in a date (calendar trap)"
-        self._date_patterns[pattern] = seen + 1
-        return None
+        return netloc + masked_path + "?" + "&".join(sorted(query))
+
+
+def _masked(path: str) -> str:
+    return _DIGITS.sub("#", path)
+
+
+def _shown(key: str) -> str:
+    """A family key as a reason shows it: path and query, without the host and a dangling '?'."""
+    shown = "/" + key.split("/", 1)[1] if "/" in key else key
+    return shown.removesuffix("?")

@@ -115,7 +115,7 @@ class SiteSpider(scrapy.Spider):
             return None
         if depth > self.site.max_depth:
             return None
-        reason = self.traps.check(url)
+        reason = self.traps.check(url, referrer)
         if reason:
             self._refuse(url, "trap", reason, referrer)
             return None
@@ -170,7 +170,7 @@ class SiteSpider(scrapy.Spider):
                     if not self.scope.same_host(url):
                         self.scope = self.scope.with_host_of(url)
             if page.url not in self.seen:
-                self.traps.check(page.url)  # replays the calendar counters
+                self.traps.check(page.url, page.referrer)  # replays the trap families' counters
             self.seen.update((page.url, page.final_url, *page.hops))
         for url, kind in state.errors:
             if kind in ("trap", "blocked_scheme", "blocked_private"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -56,9 +56,10 @@ def test_trap_calendar_is_capped_per_pattern() -> None:
     guard = TrapGuard(today=date(2026, 11, 26))
     assert "year 2031" in (guard.check("http://a.vn/lich?ngay=2031-01-01") or "")
     assert "1995" in (guard.check("http://a.vn/lich?ngay=1995-01-01") or "")
-    allowed = [guard.check(f"http://a.vn/lich?ngay=2026-{m:02d}-{d:02d}") for m in range(1, 13) for d in (1, 15)]
-    assert all(r is None for r in allowed[:24])
-    assert "calendar" in (guard.check("http://a.vn/lich?ngay=2026-12-31") or "")
+    limit = guard.rules.family_limit
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(limit + 1)]
+    assert all(guard.check(f"http://a.vn/lich?ngay={day.isoformat()}") is None for day in days[:limit])
+    assert "calendar" in (guard.check(f"http://a.vn/lich?ngay={days[limit].isoformat()}") or "")
     # A planning period followed by an article id is not a date.
     assert guard.check("http://a.vn/tin-tuc/ke-hoach-giai-doan-2026-2030-100123.html") is None
     assert guard.check("http://a.vn/quy-hoach-2021-2030-tam-nhin-2050.html") is None

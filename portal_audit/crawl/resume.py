@@ -24,6 +24,7 @@ class StoredPage:
     depth: int
     status: int | None
     hops: list[str]
+    referrer: str | None = None
 
 
 @dataclass
@@ -44,11 +45,11 @@ class ResumeState:
 def load_resume_state(store: Store, run_id: str, site_id: str) -> ResumeState:
     q = store.db.execute
     state = ResumeState()
-    for url, final_url, depth, status, redirects in q(
-            "SELECT url, final_url, depth, status, redirects FROM pages WHERE run_id=? AND site_id=? AND via='crawl' "
-            "ORDER BY id", (run_id, site_id)):
+    for url, final_url, depth, status, redirects, referrer in q(
+            "SELECT url, final_url, depth, status, redirects, referrer FROM pages WHERE run_id=? AND site_id=? "
+            "AND via='crawl' ORDER BY id", (run_id, site_id)):
         hops = [h["url"] for h in json.loads(redirects)] if redirects else []
-        state.pages.append(StoredPage(url, final_url, depth or 0, status, hops))
+        state.pages.append(StoredPage(url, final_url, depth or 0, status, hops, referrer))
     state.errors = [(u, k) for u, k in q("SELECT url, kind FROM fetch_errors WHERE run_id=? AND site_id=? ORDER BY id",
                                          (run_id, site_id))]
     state.documents = [r[0] for r in q("SELECT url FROM documents WHERE run_id=? AND site_id=? ORDER BY rowid",

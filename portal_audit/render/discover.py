@@ -128,9 +128,9 @@ class SiteDiscovery:
         known = {u for r in self.store.query(query, [self.run_id, site.id]) for u in (r["url"], r["final_url"])}
         traps, robots = TrapGuard(), _robots(self.store, self.run_id, site.id)
 
-        def wanted(url: str | None) -> bool:
+        def wanted(url: str | None, referrer: str) -> bool:
             return bool(url) and scope.contains(url) and url not in known and not is_document(url) \
-                and not traps.check(url) and (robots is None or robots.can_fetch(url, self.user_agent))
+                and not traps.check(url, referrer) and (robots is None or robots.can_fetch(url, self.user_agent))
 
         queue: list[tuple[str, str | None, int]] = [(home, None, 0)]
         status = "done"
@@ -149,7 +149,7 @@ class SiteDiscovery:
                     continue
                 for href in rendered:
                     target = safe_canonical_url(href)
-                    if target and wanted(target):
+                    if target and wanted(target, url):
                         known.add(target)
                         queue.append((target, url, depth + 1))
         except BrowserUnavailable as exc:

@@ -156,10 +156,10 @@ class ExpectedCrawl:
     def allowed_by_robots(self, url: str) -> bool:
         return self.robots is None or self.robots.can_fetch(url, USER_AGENT)
 
-    def schedule(self, url: str, depth: int) -> None:
+    def schedule(self, url: str, depth: int, referrer: str | None = None) -> None:
         if url in self.seen or depth > self.max_depth:
             return
-        if self.traps.check(url):
+        if self.traps.check(url, referrer):
             self.out.trap_refused.append(self.show(url))
             return
         if len(self.seen) >= self.max_pages:
@@ -187,7 +187,7 @@ class ExpectedCrawl:
             for entry in Sitemap(got.body):
                 loc = canonical_url(entry.get("loc", ""))
                 if self.scope.contains(loc):
-                    self.schedule(loc, 1)
+                    self.schedule(loc, 1, sitemap_url)
         while self.queue:
             url, depth, chain = self.queue.popleft()
             self.page(url, depth, chain)
@@ -239,7 +239,7 @@ class ExpectedCrawl:
             elif is_document(link) and self.scope.same_host(link):
                 self.document(link)
             elif self.scope.contains(link):
-                self.schedule(link, depth + 1)
+                self.schedule(link, depth + 1, url)
 
     def document(self, url: str) -> None:
         if url in self.probed:
