@@ -21,7 +21,8 @@ from portal_audit.registry import RegistryError, load_yaml_with_lines
 
 BASELINE = "decree-43-2011"
 KNOWN_DETECTORS = ("nav_link", "url_slug", "heading", "text", "documents_list", "document_search", "consultation",
-                   "contact", "leader_bios", "search_form", "gazette", "service_catalogue", "unicode_text")
+                   "contact", "leader_bios", "leaders", "search_form", "gazette", "service_catalogue",
+                   "unicode_text")
 
 
 class ChecklistError(Exception):

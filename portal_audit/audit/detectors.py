@@ -15,9 +15,22 @@ from functools import cache
 from importlib import resources
 from itertools import islice
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
+from portal_audit.audit.contacts import (
+    Span,
+    classify_number,
+    find_address,
+    find_email,
+    find_fax,
+    find_name_title,
+    find_phone,
+    find_unlabelled_phone,
+    is_email,
+    people_with_positions,
+)
 from portal_audit.audit.corpus import MAX_NAV_WORDS, Page, SiteCorpus, css_path
 from portal_audit.audit.reasons import Reason, join_reasons, reason, reason_label, split_reason
 from portal_audit.text import fold, fold_short, unfold_span
@@ -387,25 +400,62 @@ def consultation(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     return found
 
 
-_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)[\s.\-]?\(?\d{2,4}\)?(?:[\s.\-]?\d){6,8}(?!\d)"
-                    r"|(?<!\d)1[89]00[\s.\-]?\d{4}(?!\d)")
-def _quoted(pattern: str) -> Callable[[Page], str | None]:
-    """A contact field matched on the folded text, quoted as the page wrote it."""
-    compiled = re.compile(pattern)
+def _quote(text: str, span: Span | None) -> str | None:
+    """A contact detail found on ``fold(text)``, quoted as the page wrote it."""
+    return unfold_span(text, *span) if span else None
 
-    def field(page: Page) -> str | None:
-        m = compiled.search(page.folded)
-        return unfold_span(page.text, m.start(), m.end()) if m else None
-    return field
+
+_FOOTER_MARK = re.compile(r"footer|chan-?trang|bottom", re.I)
+
+
+def _footer_text(page: Page) -> str:
+    """The text of the page's footer(s): <footer>, role=contentinfo, or a block whose id or class says so."""
+    if page.root is None:
+        return ""
+    regions: list[Any] = []
+    for el in page.root.iter():
+        if not isinstance(el.tag, str) or any(r in el.iterancestors() for r in regions):
+            continue
+        if el.tag == "footer" or el.get("role") == "contentinfo" or (
+                el.tag in ("div", "section", "table", "td")
+                and _FOOTER_MARK.search(f"{el.get('id') or ''} {el.get('class') or ''}")):
+            regions.append(el)
+    return " | ".join(" ".join(r.text_content().split()) for r in regions)
+
+
+def _link_value(page: Page, scheme: str, valid: Callable[[str], bool]) -> str | None:
+    """An address only a link gives (<a href="mailto:…">Gửi thư</a>, <a href="tel:…">Gọi</a>)."""
+    if page.root is None:
+        return None
+    for a in page.root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href.lower().startswith(scheme):
+            value = unquote(href[len(scheme):].split("?", 1)[0]).strip()
+            if value and valid(value):
+                return value
+    return None
+
+
+def _phone(page: Page) -> str | None:
+    """A labelled phone number anywhere on the page, else an unlabelled one in its footer, else a tel: link."""
+    if found := _quote(page.text, find_phone(page.folded)):
+        return found
+    footer = _footer_text(page)
+    if found := _quote(footer, find_unlabelled_phone(fold(footer))):
+        return found
+    return _link_value(page, "tel:", lambda v: classify_number(fold(v)) is not None)
+
+
+def _email(page: Page) -> str | None:
+    return _quote(page.text, find_email(page.folded)) or _link_value(page, "mailto:", is_email)
 
 
 _CONTACT_FIELDS: dict[str, Callable[[Page], str | None]] = {
-    "email": lambda p: (m.group(0) if (m := re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", p.text)) else None),
-    "phone": _quoted(r"(dien thoai|dt|tel|hotline|duong day nong)[^0-9+]{0,20}(" + _PHONE.pattern + ")"),
-    "fax": _quoted(r"fax[^0-9+]{0,10}(" + _PHONE.pattern + ")"),
-    "address": _quoted(r"(dia chi|tru so)\s*:?\s*[^\s].{5,80}"),
-    "name_title": _quoted(r"(giam doc|pho giam doc|chanh van phong|truong phong|chu tich|pho chu tich|"
-                          r"nguoi phat ngon|can bo dau moi)[^.]{0,80}(" + _PHONE.pattern + r"|@)"),
+    "email": _email,
+    "phone": _phone,
+    "fax": lambda p: _quote(p.text, find_fax(p.folded)),
+    "address": lambda p: _quote(p.text, find_address(p.folded)),
+    "name_title": lambda p: _quote(p.text, find_name_title(p.folded)),
 }
 
 
@@ -447,6 +497,68 @@ def leader_bios(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
             found.add(_page_evidence(page, None, page.title), page)
             if len(found.evidence) >= MAX_EVIDENCE:
                 break
+    return found
+
+
+# What the law asks of a leaders' page besides names and posts: a short biography (two of: birth, home town,
+# education, career) and the tasks each leader is assigned.
+_BIOGRAPHY = [re.compile(p) for p in (
+    r"sinh (nam|ngay)|nam sinh|ngay sinh", r"que quan|noi sinh|que:",
+    r"trinh do|hoc vi|thac si|tien si|cu nhan|ky su|bac si|ly luan chinh tri", r"qua trinh cong tac|tom tat qua trinh")]
+_TASKS = re.compile(r"phu trach|nhiem vu (duoc giao|duoc phan cong|dam nhiem|dam nhan)|duoc phan cong|"
+                    r"linh vuc (phu trach|theo doi|cong tac)|dieu hanh chung|truc tiep chi dao")
+_TO_BIOGRAPHY = re.compile(r"tieu su|ly lich|chi tiet|xem them|thong tin ca nhan")
+
+
+def _leader_details(page: Page) -> set[str]:
+    shown = set()
+    if sum(1 for m in _BIOGRAPHY if m.search(page.main_folded)) >= 2:
+        shown.add("biography")
+    if _TASKS.search(page.main_folded):
+        shown.add("tasks")
+    return shown
+
+
+def _leader_pages(corpus: SiteCorpus) -> list[Page]:
+    """Pages whose menu link, title, heading or address names the leaders ("Lãnh đạo Sở", "Ban Giám đốc"),
+    including a short section heading of a larger page ("Ban Giám đốc" on "Cơ cấu tổ chức")."""
+    pages = list(_hinted_pages(corpus, "leader", with_children=False))
+    keywords = hints()["leader_pages"]
+    for page in corpus.sample:
+        if page not in pages and any(
+                tag in ("h2", "h3") and len(folded.split()) <= MAX_NAV_WORDS and matches_any(folded, keywords)
+                for tag, _text, _selector, folded in page.headings):
+            pages.append(page)
+    return pages
+
+
+def leaders(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
+    """A leaders' page listing people with their posts ("Ông Trần Đức Khiêm - Chủ tịch UBND tỉnh"); with
+    ``require``, also the biographies and tasks the law asks, on the page or on a page it links to for a
+    leader (a "Tiểu sử" link, the leader's name)."""
+    need, wanted = spec.get("min_leaders", 2), spec.get("require") or []
+    found = Found()
+    for page in _leader_pages(corpus):
+        people = people_with_positions(page.main_text)
+        if len(people) < need:
+            continue
+        shown = _leader_details(page)
+        names = [fold(p.name) for p in people]
+        for link in page.links:
+            if set(wanted) <= shown:
+                break
+            child = corpus.page(link.url)
+            if child is not None and child is not page and not link.in_chrome and (
+                    _TO_BIOGRAPHY.search(link.folded) or "tieu-su" in link.url.lower()
+                    or any(n in link.folded for n in names)):
+                shown |= _leader_details(child)
+        if set(wanted) <= shown:
+            quote = "; ".join(page.main_text[p.span[0]:p.span[1]] for p in people[:3])
+            found.add(Evidence(url=page.final_url, snippet=_snippet(quote), empty=page.is_empty), page)
+            if len(found.evidence) >= MAX_EVIDENCE:
+                break
+        elif not found.note:
+            found.note = reason("pages found, but without the required details")
     return found
 
 
@@ -502,6 +614,6 @@ def _encoding_problem(page: Page) -> Reason:
 DETECTORS: dict[str, Callable[..., Found]] = {
     "nav_link": nav_link, "url_slug": url_slug, "heading": heading, "text": text,
     "documents_list": documents_list, "document_search": document_search, "consultation": consultation,
-    "contact": contact, "leader_bios": leader_bios, "search_form": search_form, "gazette": gazette,
-    "unicode_text": unicode_text,
+    "contact": contact, "leader_bios": leader_bios, "leaders": leaders, "search_form": search_form,
+    "gazette": gazette, "unicode_text": unicode_text,
 }

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal_audit.audit.contacts import find_email, find_unlabelled_phone
 from portal_audit.audit.corpus import Page, SiteCorpus, css_path
 from portal_audit.audit.detectors import MAX_EVIDENCE, Evidence, search_form
 from portal_audit.audit.reasons import (
@@ -36,8 +37,6 @@ from portal_audit.text import fold
 
 Verdict = tuple[str, str | None, list[Evidence]]
 BROKEN_KINDS = ("http", "dns", "timeout", "connection", "tls", "too_large", "redirect_loop", "redirect_limit")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?:\+?84|0)[\d .()-]{8,14}\d")
 
 
 # Reasons written as plain English by portal_audit/technical (header analysis, certificate, DNS facts) and
@@ -390,8 +389,10 @@ def check_layout_footer(corpus: SiteCorpus, item: dict[str, Any], services: list
             r"\b(co quan chu quan|don vi chu quan|ban quyen|ubnd|uy ban|so |ban quan ly)", text)),
         PERSON_RESPONSIBLE: "chiu trach nhiem" in text,
         ADDRESS: "dia chi" in text or "so nha" in text,
-        PHONE: bool(_PHONE.search(raw)) or "dien thoai" in text,
-        EMAIL: bool(_EMAIL.search(raw)),
+        # a number of the numbering plan, labelled or not (contacts.py); an address, or a mailto: link
+        PHONE: find_unlabelled_phone(text) is not None,
+        EMAIL: find_email(text) is not None or any(
+            (a.get("href") or "").strip().lower().startswith("mailto:") for r in regions for a in r.iter("a")),
     }
     missing = [k for k, ok in checks.items() if not ok]
     evidence = [_ev(home, css_path(regions[0]), re.sub(r"\s+", " ", raw).strip()[:200])]
