@@ -19,7 +19,7 @@ import lxml.html
 import yaml
 
 from portal_audit.crawl.encoding import decode_html
-from portal_audit.crawl.pagefacts import anchor_text, link_targets, parse_html
+from portal_audit.crawl.pagefacts import anchor_text, link_targets, parse_html, skipped_scheme
 from portal_audit.store import Store, decompress_html
 from portal_audit.text import fold, fold_short
 from portal_audit.urls import Scope, safe_canonical_url
@@ -253,7 +253,7 @@ def _tree(text: str) -> lxml.html.HtmlElement | None:
 def _links(root: lxml.html.HtmlElement, base: str) -> list[PageLink]:
     links: list[PageLink] = []
     for a, href in link_targets(root):  # the crawl's own link list, so stored rows find their element
-        if a.tag in ("iframe", "frame") or href.startswith(("mailto:", "tel:")):
+        if a.tag in ("iframe", "frame") or skipped_scheme(href):
             continue
         url = safe_canonical_url(urljoin(base, href))
         if url is None:

@@ -142,6 +142,11 @@ def onclick_target(el: lxml.html.HtmlElement) -> str | None:
     return match.group(2).strip() if match else None
 
 
+def skipped_scheme(href: str) -> bool:
+    """A link the crawler never follows nor records (mailto:, tel:, javascript:, data:, an in-page #...)."""
+    return href[:12].lower().startswith(_SKIP_SCHEMES)
+
+
 def link_targets(root: lxml.html.HtmlElement) -> Iterator[tuple[lxml.html.HtmlElement, str]]:
     """Every element a visitor follows to another address, with that address as written: <a>/<area> href
     (or, for javascript:/# links, their onclick target), other elements' onclick targets, frames' src."""
@@ -206,8 +211,7 @@ def parse_page(text: str, base_url: str) -> PageFacts:
     links: list[Link] = []
     refused: list[Link] = []
     for el, href in link_targets(root):
-        low = href[:12].lower()
-        if low.startswith(_SKIP_SCHEMES):
+        if skipped_scheme(href):
             continue
         try:
             url = urljoin(base, href)
