@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 import lxml.html
 import yaml
 
+from portal_audit.audit.reasons import english, error_kind
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.pagefacts import anchor_text, link_targets, parse_html, skipped_scheme
 from portal_audit.store import Store, decompress_html
@@ -312,6 +313,25 @@ class SiteCorpus:
                 refs.append(LinkRef(page, row["to_url"], row["anchor"], fold_short(row["anchor"])))
         order = {id(page): i for i, page in enumerate(self.pages)}
         return sorted(refs, key=lambda r: order[id(r.page)])
+
+    @cached_property
+    def unreadable(self) -> dict[str, Any]:
+        """Addresses of this site the crawl asked for and could not read, with why ("HTTP 404", an error
+        kind; documents whose download check failed): a link there shows a category is meant, not that it
+        is published."""
+        why: dict[str, Any] = {}
+        params = [self.run_id, self.site["id"]]
+        for row in self.store.query("SELECT url, final_url, status FROM pages WHERE run_id = ? AND site_id = ? "
+                                    "AND status >= 400", params):
+            why.setdefault(row["url"], f"HTTP {row['status']}")
+            why.setdefault(row["final_url"], f"HTTP {row['status']}")
+        for row in self.store.query("SELECT url, kind, status FROM fetch_errors WHERE run_id = ? AND site_id = ?",
+                                    params):
+            why.setdefault(row["url"], f"HTTP {row['status']}" if row["status"] else error_kind(row["kind"]))
+        for row in self.store.query("SELECT url, status, error FROM documents WHERE run_id = ? AND site_id = ? "
+                                    "AND (status >= 400 OR error IS NOT NULL)", params):
+            why.setdefault(row["url"], f"HTTP {row['status']}" if row["status"] else english(str(row["error"])[:80]))
+        return why
 
     @cached_property
     def _template_first(self) -> dict[object, Page]:

@@ -45,6 +45,7 @@ class Evidence:
     selector: str | None = None
     snippet: str | None = None
     empty: bool = False
+    unread: bool = False  # a link to the category whose page could not be read (error, not fetched)
 
     def as_dict(self) -> dict[str, Any]:
         """The export's evidence; a snippet the engine wrote (a Reason, not a quote of the page) also keeps its
@@ -62,6 +63,7 @@ class Found:
     pages: list[Page] = field(default_factory=list)       # pages that carry the element (for freshness, text)
     note: str | None = None
     against: list[Evidence] = field(default_factory=list)  # evidence of the problem, when the element is missing
+    seen: bool = False  # pages of the category were found, but without the details the law requires
 
     def add(self, ev: Evidence, page: Page | None = None) -> None:
         if ev not in self.evidence:
@@ -71,11 +73,18 @@ class Found:
 
     @property
     def present(self) -> bool:
-        return any(not e.empty for e in self.evidence)
+        """Shown: a readable page (or element) with content. docs/checklists.md, "Present, partial, missing"."""
+        return any(not e.empty and not e.unread for e in self.evidence)
 
     @property
     def only_empty(self) -> bool:
-        return bool(self.evidence) and not self.present
+        """The section exists but shows nothing: every page found is empty."""
+        return bool(self.evidence) and not self.present and any(e.empty for e in self.evidence)
+
+    @property
+    def only_unread(self) -> bool:
+        """The section is linked but none of its pages could be read."""
+        return bool(self.evidence) and all(e.unread for e in self.evidence)
 
 
 @cache
@@ -156,10 +165,22 @@ def nav_link(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
         target = corpus.page(link.url)
         if target is not None:
             found.add(_page_evidence(target, None, f"{link.text} ← {page.final_url} {link.selector}"), target)
-        elif corpus.scope.contains(link.url) or is_document(link.url):
-            # The site's own page or file, not crawled (robots, budget, document): the link is the evidence.
-            found.add(Evidence(url=page.final_url, selector=link.selector,
-                               snippet=_snippet(f"{link.text} → {link.url}")))
+        elif corpus.scope.same_host(link.url) or is_document(link.url):
+            # The agency's own page or file (a same-host address outside the registry's scope is still the
+            # agency's): a document whose download works is evidence; any other link the crawl could not read
+            # (an error, robots, the budget, out of scope) only shows the category is meant: partial at most.
+            why = corpus.unreadable.get(link.url)
+            if is_document(link.url) and why is None:
+                found.add(Evidence(url=page.final_url, selector=link.selector,
+                                   snippet=_snippet(f"{link.text} → {link.url}")))
+            elif why is None:
+                found.add(Evidence(url=page.final_url, selector=link.selector, unread=True,
+                                   snippet=reason("linked, but the page was not fetched: {text} → {url}",
+                                                  text=link.text, url=link.url)))
+            else:
+                found.add(Evidence(url=page.final_url, selector=link.selector, unread=True,
+                                   snippet=reason("linked, but the page could not be read: {text} → {url} ({why})",
+                                                  text=link.text, url=link.url, why=why)))
         elif not found.note:
             # A link to another site (the province's calendar, another agency) is not this site publishing it.
             found.note = reason("only a link to another site: {text} → {url}", text=link.text, url=link.url)

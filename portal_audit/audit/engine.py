@@ -99,6 +99,7 @@ def _element(corpus: SiteCorpus, element: dict[str, Any], services: list[Service
                     filtered.add(ev, page)
         if combined.present and not filtered.present:
             filtered.note = filtered.note or reason("pages found, but without the required details")
+            filtered.seen = True
         return filtered
     return combined
 
@@ -166,18 +167,26 @@ def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], c
     missing = [e for e in elements if not found[e["id"]].present]
     evidence: list[Evidence] = []
     for e in elements:
-        evidence.extend(ev for ev in found[e["id"]].evidence if not ev.empty)
+        evidence.extend(ev for ev in found[e["id"]].evidence if not ev.empty and not ev.unread)
     reasons: list[str] = []
     empty = [e["name_vi"] for e in missing if found[e["id"]].only_empty]
     if empty:
         reasons.append(reason("empty section: {names}", names="; ".join(empty)))
         evidence.extend(ev for e in missing for ev in found[e["id"]].evidence if ev.empty)
+    unread = [e["name_vi"] for e in missing if found[e["id"]].only_unread]
+    if unread:
+        reasons.append(reason("linked, but no page of it could be read: {names}", names="; ".join(unread)))
+        evidence.extend(ev for e in missing for ev in found[e["id"]].evidence if ev.unread)
     evidence.extend(ev for e in missing for ev in found[e["id"]].against)
     notes = [found[e["id"]].note for e in missing if found[e["id"]].note]
     reasons.extend(notes)
     if missing:
         reasons.insert(0, reason("missing: {names}", names="; ".join(e["name_vi"] for e in missing)))
-    outcome = "passed" if not missing else ("partial" if present else "failed")
+    # One rule for every point (docs/checklists.md, "Present, partial, missing"): the category exists when any
+    # element has evidence (shown, an empty section, a link whose page could not be read); it is then
+    # partial until every required element is shown, and failed only when nothing of it was found.
+    exists = any(found[e["id"]].evidence or found[e["id"]].seen for e in elements)
+    outcome = "passed" if not missing else ("partial" if present or exists else "failed")
     stale = _freshness(item, found, crawl_day) if outcome == "passed" else None
     if stale:
         outcome = "partial"
