@@ -129,12 +129,19 @@ class Scope:
             return False
 
     def contains(self, url: str) -> bool:
+        return self.specificity(url) is not None
+
+    def specificity(self, url: str) -> int | None:
+        """How closely this scope claims ``url``: None when it does not, 0 for a whole host, else the length of
+        the longest prefix matching. Sites sharing a host (a portal and its departments under /web/...) own
+        the URLs their most specific scope claims."""
         if not self.same_host(url):
-            return False
+            return None
         if not self.prefixes:
-            return True
+            return 0
         path = urlsplit(url).path or "/"
-        return any(path.startswith(p) or path + "/" == p for p in self.prefixes)
+        lengths = [len(p) for p in self.prefixes if path.startswith(p) or path + "/" == p]
+        return max(lengths) if lengths else None
 
 
 # A date inside a URL: 2026-11-27, 2026/11, 20261127, 27-11-2026. Every part is bounded by non-digits,

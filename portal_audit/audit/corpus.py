@@ -291,6 +291,7 @@ class SiteCorpus:
     pages: list[Page]
     by_url: dict[str, Page]
     scope: Scope
+    others: tuple[Scope, ...] = ()  # the other registry sites' scopes: who owns a same-host URL
     detector_cache: dict[str, Any] = field(default_factory=dict)
     _menu_cache: dict[tuple[object, str], bool] = field(default_factory=dict)
 
@@ -313,6 +314,18 @@ class SiteCorpus:
                 refs.append(LinkRef(page, row["to_url"], row["anchor"], fold_short(row["anchor"])))
         order = {id(page): i for i, page in enumerate(self.pages)}
         return sorted(refs, key=lambda r: order[id(r.page)])
+
+    def is_own(self, url: str) -> bool:
+        """The agency's own address: on its host, and no other registry site claims it more closely (a
+        department under /web/so-x/ on the portal's host; the portal's calendar is not the department's). A
+        same-host address outside the scope that nobody else claims is still the agency's (#12 class 3)."""
+        mine = self.scope.specificity(url)
+        if mine is None and not self.scope.same_host(url):
+            return False
+        theirs = [s for s in (o.specificity(url) for o in self.others) if s is not None]
+        if not theirs:
+            return True
+        return mine is not None and mine >= max(theirs)
 
     @cached_property
     def unreadable(self) -> dict[str, Any]:
@@ -389,8 +402,15 @@ class SiteCorpus:
         return chosen
 
 
-def load_corpus(store: Store, run_id: str, site: dict[str, object]) -> SiteCorpus:
-    """Every stored HTML page of a site answering 200, in a stable order (so audits are deterministic)."""
+def site_scope(site: dict[str, Any]) -> Scope:
+    config = json.loads(str(site.get("config") or "{}"))
+    return Scope.for_site(str(site["url"]), frozenset(config.get("hosts") or []), tuple(config.get("scope") or ()))
+
+
+def load_corpus(store: Store, run_id: str, site: dict[str, Any],
+                others: tuple[Scope, ...] = ()) -> SiteCorpus:
+    """Every stored HTML page of a site answering 200, in a stable order (so audits are deterministic).
+    ``others`` are the other registry sites' scopes (SiteCorpus.is_own)."""
     rows = store.query(
         "SELECT id, url, final_url, status, depth, title, template_fp, content_type, encoding_issue, "
         "detected_encoding, headers, redirects, html_zlib FROM pages WHERE run_id = ? AND site_id = ? AND status = 200 "
@@ -404,6 +424,5 @@ def load_corpus(store: Store, run_id: str, site: dict[str, object]) -> SiteCorpu
     home = by_url.get(home_url or "") or (pages[0] if pages and pages[0].depth == 0 else None)
     if home is not None:
         home.is_home = True
-    config = json.loads(str(site.get("config") or "{}"))
-    scope = Scope.for_site(str(site["url"]), frozenset(config.get("hosts") or []), tuple(config.get("scope") or ()))
-    return SiteCorpus(store=store, run_id=run_id, site=site, pages=pages, by_url=by_url, scope=scope)
+    return SiteCorpus(store=store, run_id=run_id, site=site, pages=pages, by_url=by_url, scope=site_scope(site),
+                      others=others)

@@ -165,7 +165,7 @@ def nav_link(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
         target = corpus.page(link.url)
         if target is not None:
             found.add(_page_evidence(target, None, f"{link.text} ← {page.final_url} {link.selector}"), target)
-        elif corpus.scope.same_host(link.url) or is_document(link.url):
+        elif corpus.is_own(link.url) or is_document(link.url):
             # The agency's own page or file (a same-host address outside the registry's scope is still the
             # agency's): a document whose download works is evidence; any other link the crawl could not read
             # (an error, robots, the budget, out of scope) only shows the category is meant: partial at most.

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from portal_audit.audit.checklist import Checklist, default_checklists, load_checklist
-from portal_audit.audit.corpus import SiteCorpus, load_corpus
+from portal_audit.audit.corpus import SiteCorpus, load_corpus, site_scope
 from portal_audit.audit.dates import find_dates, newest, working_days_between
 from portal_audit.audit.detectors import DETECTORS, MAX_EVIDENCE, Evidence, Found, text
 from portal_audit.audit.reasons import (
@@ -182,10 +182,11 @@ def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], c
     reasons.extend(notes)
     if missing:
         reasons.insert(0, reason("missing: {names}", names="; ".join(e["name_vi"] for e in missing)))
-    # One rule for every point (docs/checklists.md, "Present, partial, missing"): the category exists when any
-    # element has evidence (shown, an empty section, a link whose page could not be read); it is then
-    # partial until every required element is shown, and failed only when nothing of it was found.
-    exists = any(found[e["id"]].evidence or found[e["id"]].seen for e in elements)
+    # One rule for every point (docs/checklists.md, "Present, partial, missing"): the category exists when an
+    # element is shown, its pages were found without the required details, or it is linked but its page
+    # could not be read; it is then partial until every required element is shown. A section that shows
+    # nothing (an empty list, "Đang cập nhật") publishes nothing: failed, as when nothing was found.
+    exists = any(found[e["id"]].seen or any(ev.unread for ev in found[e["id"]].evidence) for e in elements)
     outcome = "passed" if not missing else ("partial" if present or exists else "failed")
     stale = _freshness(item, found, crawl_day) if outcome == "passed" else None
     if stale:
@@ -231,8 +232,9 @@ def audit_run(store: Store, run_id: str | None = None, override: list[str] | Non
     dvc_urls = [s["url"] for s in sites if s["unit_type"] == "dvc"]
     finding_rows: list[dict[str, Any]] = []
     service_rows: list[dict[str, Any]] = []
+    scopes = {site["id"]: site_scope(site) for site in sites}
     for site in sites:
-        corpus = load_corpus(store, run_id, site)
+        corpus = load_corpus(store, run_id, site, tuple(s for i, s in scopes.items() if i != site["id"]))
         services = find_services(corpus) if corpus.pages else []
         for service in services:
             service_rows.append({
