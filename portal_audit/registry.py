@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-UNIT_TYPES = ("ubnd_tinh", "so_ban_nganh", "ubnd_huyen", "ubnd_xa", "dvc", "other")
-UnitType = Literal["ubnd_tinh", "so_ban_nganh", "ubnd_huyen", "ubnd_xa", "dvc", "other"]
+from portal_audit import unit_types
+
+UNIT_TYPES = unit_types.codes()
 RenderMode = Literal["sample", "all", "none"]
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -117,7 +118,7 @@ class Webmaster(BaseModel):
 class SiteEntry(CrawlOverrides):
     id: str
     name: Annotated[str, Field(min_length=1)]
-    unit_type: UnitType
+    unit_type: str
     url: str
     start_urls: list[str] = []
     aliases: list[str] = []
@@ -129,6 +130,13 @@ class SiteEntry(CrawlOverrides):
     def _slug(cls, value: str) -> str:
         if not SLUG.match(value):
             raise ValueError(f"{value!r} is not a slug (lower-case a-z, 0-9 and '-', at most 63 characters)")
+        return value
+
+    @field_validator("unit_type")
+    @classmethod
+    def _unit_type(cls, value: str) -> str:
+        if value not in UNIT_TYPES:
+            raise ValueError(f"unknown unit_type {value!r} (expected one of: {', '.join(UNIT_TYPES)})")
         return value
 
     @field_validator("url")
@@ -355,8 +363,6 @@ def _friendly(err: dict[str, Any]) -> str:
         return f"unknown field {loc[-1]!r}"
     if kind == "missing":
         return "required field is missing"
-    if kind == "literal_error" and loc and loc[-1] == "unit_type":
-        return f"unknown unit_type {err.get('input')!r} (expected one of: {', '.join(UNIT_TYPES)})"
     if kind == "literal_error" and loc and loc[-1] == "render":
         return f"unknown render mode {err.get('input')!r} (expected sample, all or none)"
     msg = str(err["msg"])
@@ -429,6 +435,10 @@ def _resolve(model: RegistryModel, source: str, line_of: LineOf) -> Registry:
         if entry.unit_type == "ubnd_huyen":
             warnings.append(f"{source}:{line_of(('sites', i, 'unit_type'))}: sites[{i}].unit_type: district "
                             "committees (UBND huyện) ended on 2025-07-01; the site is crawled as a historical one")
+        if unit_types.is_generic(entry.unit_type):
+            warnings.append(f"{source}:{line_of(('sites', i, 'unit_type'))}: sites[{i}].unit_type: {entry.unit_type!r} "
+                            "says which law applies to nothing: the content requirements are reported as not checked; "
+                            "set the site's unit type")
         allowance = nets if isinstance(nets, bool) else tuple(nets)
         warnings.extend(_address_warnings(entry, i, allowance, source, line_of))
         warnings.extend(_email_warnings(entry, i, source, line_of))

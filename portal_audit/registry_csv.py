@@ -17,20 +17,12 @@ from typing import Any
 
 import yaml
 
+from portal_audit import unit_types
 from portal_audit.registry import UNIT_TYPES, RegistryError, validate
 from portal_audit.text import fold, slugify
 
 LIST_FIELDS = ("start_urls", "aliases", "scope")
 INT_FIELDS = ("max_pages", "max_depth")
-# Unit types written in words, matched on the folded (diacritic-free) cell text, longest first.
-UNIT_WORDS = (
-    ("ubnd tinh", "ubnd_tinh"), ("cong thong tin dien tu tinh", "ubnd_tinh"), ("tinh", "ubnd_tinh"),
-    ("so", "so_ban_nganh"), ("ban", "so_ban_nganh"), ("nganh", "so_ban_nganh"),
-    ("ubnd huyen", "ubnd_huyen"), ("huyen", "ubnd_huyen"), ("thi xa", "ubnd_huyen"),
-    ("ubnd xa", "ubnd_xa"), ("ubnd phuong", "ubnd_xa"), ("xa", "ubnd_xa"), ("phuong", "ubnd_xa"),
-    ("dac khu", "ubnd_xa"), ("dich vu cong", "dvc"), ("dvc", "dvc"),
-)
-
 
 @cache
 def _aliases() -> dict[str, str]:
@@ -52,7 +44,7 @@ def _unit_type(cell: str) -> str:
     if cell.strip() in UNIT_TYPES:
         return cell.strip()
     folded = fold(cell)
-    for words, unit in UNIT_WORDS:
+    for words, unit in unit_types.words():
         if folded == words or folded.startswith(words + " "):
             return unit
     return cell.strip()  # left as written: validation names it as unknown

@@ -236,7 +236,9 @@ def test_decree_43_covers_every_point_of_article_10_clause_1():
     items = [i for i in _items("decree-43-2011") if i["ref"]["doc"] == "43/2011/NĐ-CP" and i["ref"]["article"] == 10]
     assert {i["ref"]["point"] for i in items if i["ref"]["clause"] == 1} == ART_10_POINTS
     point_a = [i for i in items if i["ref"]["point"] == "a"]
-    assert any(i["applies_to"] == ["so_ban_nganh"] for i in point_a), "Art. 10(1)(a) for departments"
+    # The first dash of point a: ministries, their general departments and departments, provincial departments.
+    assert any(set(i["applies_to"]) == {"bo_nganh", "cuc_tong_cuc", "so_ban_nganh"} for i in point_a), \
+        "Art. 10(1)(a) for ministries and departments"
     assert any({"ubnd_tinh", "ubnd_huyen"} <= set(i["applies_to"]) for i in point_a), "Art. 10(1)(a) for committees"
     gazette = [i for i in items if i["ref"]["point"] == "g"]
     assert [i["applies_to"] for i in gazette] == [["ubnd_tinh"]]
@@ -319,3 +321,26 @@ def test_province_targets():
     assert levels[3]["target"] == pytest.approx(0.40) and levels[4]["target"] == pytest.approx(0.035)
     assert all(t["counting"] in ("at_least", "exactly") for t in levels.values())
     assert all(t["level_basis"] in ("evidenced", "declared") for t in levels.values())
+
+
+def test_every_art10_point_binds_every_state_agency_the_law_names():
+    """Art. 10(1) lists what every state agency's portal publishes: each point's items, together, apply to each
+    state-agency unit type (points a and đ split by type, the others apply to all), and to no other type. Point
+    g (the e-gazette) binds only the Government's and the provincial committees' portals, as it says."""
+    from portal_audit import unit_types
+
+    agencies = set(unit_types.state_agencies())
+    assert {"bo_nganh", "cuc_tong_cuc", "so_ban_nganh", "ubnd_tinh", "ubnd_xa"} <= agencies
+    for name in ("decree-43-2011",):
+        items = [i for i in _items(name) if i["ref"]["article"] == 10 and i["ref"].get("clause") == 1]
+        for point in ART_10_POINTS:
+            covered = set().union(*(set(i["applies_to"]) for i in items if i["ref"]["point"] == point))
+            expected = {"ubnd_tinh"} if point == "g" else agencies
+            assert covered == expected, f"{name} Art. 10(1)({point}) applies to {sorted(covered)}"
+
+
+def test_every_unit_type_of_the_checklists_is_a_registry_unit_type():
+    from portal_audit import unit_types
+
+    schema = json.loads((CHECKLISTS / "checklist.schema.json").read_text(encoding="utf-8"))
+    assert schema["$defs"]["unit_type"]["enum"] == list(unit_types.codes())

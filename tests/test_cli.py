@@ -24,7 +24,8 @@ def test_bad_registry_exits_2_with_one_line_per_problem_and_crawls_nothing(cli, 
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [f"error: {config}:5: sites[0].unit_type: unknown unit_type 'quan' (expected one of: "
-                     "ubnd_tinh, so_ban_nganh, ubnd_huyen, ubnd_xa, dvc, other)",
+                     "bo_nganh, cuc_tong_cuc, ubnd_tinh, so_ban_nganh, ubnd_huyen, ubnd_xa, don_vi_su_nghiep, dvc, "
+                     "other)",
                      f"error: {config}:6: sites[0].url: bad URL 'nope': scheme must be http or https"]
     assert not db.exists()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from portal_audit import unit_types
 from portal_audit.audit.checklist import Checklist, default_checklists, load_checklist
 from portal_audit.audit.corpus import SiteCorpus, load_corpus, site_scope
 from portal_audit.audit.dates import find_dates, newest, working_days_between
@@ -48,6 +49,12 @@ class Finding:
 
 def _applies(unit_type: str, applies_to: list[str] | None) -> bool:
     return applies_to is None or unit_type in applies_to
+
+
+def _binds_every_type(unit_type: str, item: dict[str, Any]) -> bool:
+    """The item and each of its elements apply to ``unit_type`` (a requirement of every website)."""
+    return _applies(unit_type, item["applies_to"]) and all(
+        _applies(unit_type, e.get("applies_to")) for e in item.get("elements") or [])
 
 
 def _service_catalogue(corpus: SiteCorpus, services: list[Service], dvc_urls: list[str]) -> Found:
@@ -137,9 +144,17 @@ def _not_crawled(site: dict[str, Any]) -> str:
 def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], checklist: Checklist,
                services: list[Service], dvc_urls: list[str], crawl_day: date) -> Finding:
     unit_type = str(site["unit_type"])
+    if unit_types.is_generic(unit_type) and not _binds_every_type(unit_type, item):
+        # "other" says nothing about which agency this is: the law's answer depends on it, so the item is not
+        # checked (and the report says why), never silently not applicable.
+        return Finding(item, checklist, "not_checked",
+                       reason("the registry gives this site no unit type the law names ({unit_type}), and this "
+                              "requirement depends on it: set the site's unit type to check it",
+                              unit_type=unit_types.label(unit_type)), [], [])
     if not _applies(unit_type, item["applies_to"]):
         return Finding(item, checklist, "not_applicable",
-                       reason("does not apply to unit type {unit_type}", unit_type=unit_type), [], [])
+                       reason("does not apply to unit type {unit_type}", unit_type=unit_types.label(unit_type)),
+                       [], [])
     if site["status"] in ("unreachable", "pending", "crawling") or not corpus.pages:
         return Finding(item, checklist, "not_checked",
                        _not_crawled(site), [], [])
@@ -155,7 +170,8 @@ def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], c
     elements = [e for e in item["elements"] if _applies(unit_type, e.get("applies_to"))]
     if not elements:
         return Finding(item, checklist, "not_applicable",
-                       reason("no element applies to unit type {unit_type}", unit_type=unit_type), [], [])
+                       reason("no element applies to unit type {unit_type}", unit_type=unit_types.label(unit_type)),
+                       [], [])
     try:
         found = {e["id"]: _element(corpus, e, services, dvc_urls) for e in elements}
     except Exception as exc:  # one broken detector must not stop the audit

@@ -17,6 +17,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from portal_audit import unit_types
 from portal_audit.report.crawl_reasons import crawl_reason, kind_label
 from portal_audit.report.i18n import translations
 
@@ -31,7 +32,7 @@ def labels() -> frozenset[str]:
     for module in ("portal_audit.audit.detectors", "portal_audit.audit.technical"):
         importlib.import_module(module)  # importing the engine modules registers their labels
 
-    return frozenset(LABELS)
+    return frozenset(LABELS) | {unit_types.label(code) for code in unit_types.codes()}
 
 
 def _gettext(lang: str, message: str) -> str | None:
