@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, run_cli
+from conftest import run_cli
 
-ANSWERS = ROOT / "portal_audit" / "demo" / "answers"
-AS_OF = "2026-11-26"  # the day the demo's dated content was written for (freshness is judged as of it)
-POINT_CODES = {"dd": "đ"}
+from portal_audit.demo.answer_key import ANSWERS, AS_OF, audited_points, expected_points, sites_with_points
+
 KNOWN_DISAGREEMENTS = {
     ("cong-tinh", "d"): "Decree 43 Art. 17(1)(b) 15-working-day freshness: newest item 2026-11-01 is 19 working "
                         "days old on the as-of day; the key did not apply Art. 17",
@@ -48,35 +47,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     con.close()
 
 
-def expected_points(site: str) -> dict[str, str]:
-    planted = yaml.safe_load((ANSWERS / f"{site}.yaml").read_text(encoding="utf-8"))["planted"]
-    expected: dict[str, str] = {}
-    # Content only a browser shows counts as present: the render stage finds JavaScript-built menus.
-    order = [("content_missing", "failed"), ("content_only_after_rendering", "passed"),
-             ("content_present", "passed"), ("content_partial", "partial")]
-    for kind, default in order:  # a later, more specific statement about a point wins
-        for entry in planted.get(kind) or []:
-            outcome = entry.get("outcome", default)
-            match = re.match(r"nd43\.a10\.k1\.([a-z]+)\.", entry["item"])
-            if match:
-                point = POINT_CODES.get(match.group(1), match.group(1))
-                if not (expected.get(point) == "partial" or (expected.get(point) == "passed" and outcome == "failed")):
-                    expected[point] = outcome
-    return expected
-
-
-def audited_points(con: sqlite3.Connection, site: str) -> dict[str, tuple[str, str | None]]:
-    got: dict[str, tuple[str, str | None]] = {}
-    for row in con.execute("SELECT ref, outcome, reason FROM findings WHERE site_id = ? AND checklist = ?",
-                           (site, "decree-43-2011")):
-        ref = json.loads(row["ref"])
-        applicable = row["outcome"] != "not_applicable"
-        if ref["article"] == 10 and ref.get("point") and (applicable or ref["point"] not in got):
-            got[ref["point"]] = (row["outcome"], row["reason"])
-    return got
-
-
-@pytest.mark.parametrize("site", ["cong-tinh", "so-noi-vu", "so-y-te", "so-tai-chinh", "xa-dong-son"])
+@pytest.mark.parametrize("site", sites_with_points())
 def test_every_art10_point_matches_the_answer_key(audited: dict[str, Any], site: str) -> None:
     expected, got = expected_points(site), audited_points(audited["con"], site)
     assert expected, "the answer key names no Art. 10 point"

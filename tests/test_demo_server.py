@@ -25,7 +25,8 @@ from portal_audit.demo.tools.legacy import decode_cp1258, decode_tcvn3
 ANSWERS: dict[str, dict[str, Any]] = {
     p.stem: yaml.safe_load(p.read_text("utf-8")) for p in sorted((DEMO_DIR / "answers").glob("*.yaml"))
 }
-SITE_IDS = ["cong-tinh", "so-noi-vu", "so-y-te", "so-tai-chinh", "xa-dong-son", "dich-vu-cong", "ubnd-huyen-cu"]
+SITE_IDS = ["cong-tinh", "so-noi-vu", "so-y-te", "so-tai-chinh", "xa-dong-son", "cuc-thong-ke", "dich-vu-cong",
+            "ubnd-huyen-cu"]
 SERVED = [site for site in SITE_IDS if ANSWERS[site]["host"] in HOSTS]
 
 
@@ -239,7 +240,7 @@ def test_every_fragment_starts_with_its_title() -> None:
 # --- registry and answer keys ------------------------------------------------------------------------
 
 
-def test_registry_text_lists_all_seven_sites(demo: Any) -> None:
+def test_registry_text_lists_all_eight_sites(demo: Any) -> None:
     text = demo.registry_text()
     assert "{{" not in text
     registry = yaml.safe_load(text)

@@ -163,10 +163,11 @@ class Page:
 
     @cached_property
     def headings(self) -> list[tuple[str, str, str, str]]:
-        """(tag, text, selector, folded text) of h1–h3."""
+        """(tag, text, selector, folded text) of h1–h3 and table captions (a caption is its table's heading:
+        "Danh bạ điện thoại của lãnh đạo" over a directory is how many portals title a section)."""
         if self.root is None:
             return []
-        return [(h.tag, text, css_path(h), fold_short(text)) for h in self.root.iter("h1", "h2", "h3")
+        return [(h.tag, text, css_path(h), fold_short(text)) for h in self.root.iter("h1", "h2", "h3", "caption")
                 if (text := _text(h))]
 
     @cached_property

@@ -210,11 +210,12 @@ def heading(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
         if index not in titled and id(page) not in sampled:
             continue
         # <title> and <h1> name what a page is; a short <h2> names a section of it ("Trả lời kiến nghị"), while
-        # a long one is an article's or a draft's own title, which names its subject, not a category. Titles
+        # a long one is an article's or a draft's own title, which names its subject, not a category (a table's
+        # short caption counts as an h2: it names the table). Titles
         # are stored by the crawl; headings are read on the sample of each template.
         headings = page.headings if id(page) in sampled else []
         candidates = [("title", page.title, "title", fold_short(page.title))] + [
-            h for h in headings if h[0] == "h1" or (h[0] == "h2" and len(h[3].split()) <= MAX_NAV_WORDS)]
+            h for h in headings if h[0] == "h1" or (h[0] in ("h2", "caption") and len(h[3].split()) <= MAX_NAV_WORDS)]
         for _tag, text, selector, folded in candidates:
             if folded and matches_any(folded, spec["keywords"], spec.get("exclude")):
                 found.add(_page_evidence(page, selector, text), page)
@@ -338,6 +339,7 @@ def documents_list(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
             found.add(Evidence(url=page.final_url, snippet=_snippet(", ".join(numbers[:3])), empty=False), page)
         elif not found.note:
             found.note = reason("{url}: documents list without {fields}", url=page.final_url, fields=missing)
+            found.seen = True  # the list exists; the details it lacks are what is missing (partial, not failed)
         if len(found.evidence) >= MAX_EVIDENCE:
             break
     return found
@@ -417,7 +419,10 @@ def consultation(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
         for page in pages_used[:MAX_EVIDENCE]:
             found.add(Evidence(url=page.final_url, snippet=_snippet(page.title or "dự thảo")), page)
     elif pages_used:
+        # A page listing drafts is the consultation section even when a draft shows no deadline: the missing
+        # details make the item partial, never "empty" or failed (docs/checklists.md).
         found.note = reason("consultation pages without {fields}", fields=missing)
+        found.seen = True
     return found
 
 

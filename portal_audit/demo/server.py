@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import yaml
 
-HOSTS: tuple[str, ...] = ("portal", "soyte", "sotaichinh", "xa", "dvc")
+HOSTS: tuple[str, ...] = ("portal", "soyte", "sotaichinh", "xa", "dvc", "thongke")
 CLOSED_HOST = "huyencu"  # the old district site: a reserved port that refuses connections
 # Hosts served over HTTPS, and the certificate each gets from the demo CA; the others speak plain HTTP.
 HTTPS_HOSTS: dict[str, str] = {"sotaichinh": "valid", "xa": "expired"}
