@@ -1031,7 +1031,7 @@ def _cell_of(page: _Page, el: etree._Element) -> _Cell:
     else:
         header = True
         scope = {"col": "col", "row": "row", "colgroup": "group", "rowgroup": "group"}.get(scope, "auto")
-    empty = len(el) == 0 and not (el.text or "").strip()
+    empty = not el.text_content().strip()   # axe judges a header by its text: an icon or <br> alone is empty
     return _Cell(el, 0, 0, _span(el.get("colspan"), 1, 1, 1000), _span(el.get("rowspan"), 1, 0, 65534),
                  header, scope if header else "", empty)
 
@@ -1073,9 +1073,13 @@ def _check_headers_attr(page: _Page, table: etree._Element, cells: list[list[_Ce
 
 
 def _check_header_cells(page: _Page, rows: list[etree._Element], cells: list[list[_Cell]]) -> None:
-    """th-has-data-cells: a header cell must be the header of some other cell, as HTML's algorithm for assigning
-    header cells decides (ACT d0f69e). Empty header cells (axe's empty-table-header) and row/column group headers
-    are not judged here."""
+    """th-has-data-cells: a header cell must be the header of some other cell (ACT d0f69e).
+
+    A header passes when HTML's algorithm for assigning header cells gives it a cell, or when axe-core's check
+    finds one (see _HeaderModel.axe_assigned): axe is the more lenient where HTML's algorithm assigns nobody (a
+    "Tổng" th in a data row and a data column, a header row that starts with a td, headers= naming no element),
+    and a hit where axe passes would be a false failure. Header cells without text (axe's empty-table-header)
+    and row/column group headers are not judged here."""
     targets = [c for row in cells for c in row
                if c.header and not c.empty and c.scope != "group" and not page.excluded(c.el)]
     if not targets:
@@ -1091,8 +1095,10 @@ def _check_header_cells(page: _Page, rows: list[etree._Element], cells: list[lis
                 pending.discard(id(header))
             if not pending:
                 return
+    referenced = {token for row in cells for c in row
+                  for token in (c.el.get("headers") or "").split() + (c.el.get("aria-labelledby") or "").split()}
     for target in targets:
-        if id(target) in pending:
+        if id(target) in pending and not model.axe_assigned(target, referenced):
             page.hit("th-has-data-cells", target.el)
 
 
@@ -1105,6 +1111,7 @@ class _HeaderModel:
         self.by_id = {c.el.get("id"): c for row in cells for c in row if c.el.get("id")}
         self.rows_with_data = {y for (_, y), c in grid.items() if not c.header}
         self.cols_with_data = {x for (x, _), c in grid.items() if not c.header}
+        self.n_rows = max((y + 1 for _, y in grid), default=0)
 
     def is_column_header(self, cell: _Cell) -> bool:
         if cell.scope == "col":
@@ -1116,6 +1123,50 @@ class _HeaderModel:
             return True
         return (cell.scope == "auto" and not self.is_column_header(cell)
                 and not any(x in self.cols_with_data for x in range(cell.x, cell.x + cell.w)))
+
+    # axe-core 4.14's th-has-data-cells-evaluate, on the same grid: a header passes when a cell of the table
+    # names its id in headers= or aria-labelledby, or when a column header (scope col/colgroup/auto) has below it,
+    # in its first column, a cell that is not a column header whose headers are it (headers= naming it, or no
+    # headers= that names any element: then every column header above counts), or a row header likewise to its
+    # right. axe's "auto" (a th whose row and column are not all th) is both a column and a row header.
+
+    def axe_scope(self, cell: _Cell) -> str:
+        role = _explicit_role(cell.el)
+        if role in ("columnheader", "rowheader"):
+            return "col" if role == "columnheader" else "row"
+        scope = (cell.el.get("scope") or "").strip().lower()
+        if scope in ("col", "row", "colgroup", "rowgroup"):
+            return scope
+        if cell.el.tag != "th":
+            return ""
+        if all(c.el.tag == "th" for (_, y), c in self.grid.items() if y == cell.y):
+            return "col"
+        column = [self.grid.get((cell.x, y)) for y in range(self.n_rows)]
+        if all(c is not None and c.el.tag == "th" for c in column):
+            return "row"
+        return "auto"
+
+    def axe_assigned(self, header: _Cell, referenced: set[str]) -> bool:
+        ident = header.el.get("id")
+        if ident and ident in referenced:
+            return True
+        scope = self.axe_scope(header)
+        if scope in ("col", "colgroup", "auto") and self._axe_finds(header, 0, 1, ("col", "colgroup", "auto")):
+            return True
+        return scope in ("row", "rowgroup", "auto") and self._axe_finds(header, 1, 0, ("row", "rowgroup", "auto"))
+
+    def _axe_finds(self, header: _Cell, dx: int, dy: int, same_kind: tuple[str, ...]) -> bool:
+        x, y = header.x + dx, header.y + dy
+        while True:
+            cell = self.grid.get((x, y))
+            if cell is None:   # axe's traverse stops at the first empty slot
+                return False
+            if self.axe_scope(cell) not in same_kind:
+                tokens = (cell.el.get("headers") or "").split()
+                named = [self.page.ids[t][0] for t in tokens if t in self.page.ids]
+                if not named or header.el in named:
+                    return True
+            x, y = x + dx, y + dy
 
     def headers_of(self, principal: _Cell) -> list[_Cell]:
         tokens = (principal.el.get("headers") or "").split()
