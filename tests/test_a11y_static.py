@@ -380,6 +380,63 @@ def test_th_has_data_cells_passes(table: str) -> None:
     assert hits(page(table), "th-has-data-cells") == []
 
 
+DOC_HEAD = ("<tr><th scope='col'>Số ký hiệu</th><th scope='col'>Ngày ban hành</th><th scope='col'>Trích yếu</th>"
+            "<th scope='col'>Tải về</th></tr>")
+DOC_ROWS = "".join(f"<tr><td>{i}/QĐ-UBND</td><td>0{i}/3/2026</td><td>Về việc ban hành quy chế {i}</td>"
+                   f"<td><a href='/vb/{i}.pdf'><i class='fa fa-download'></i> Tải về</a></td></tr>"
+                   for i in range(1, 4))
+BARE_HEAD = DOC_HEAD.replace(" scope='col'", "")
+
+
+@pytest.mark.parametrize("table", [
+    # Liferay / NukeViet document lists: thead of th scope=col, tbody of data rows, a caption, a tfoot
+    f"<table class='table table-striped'><caption>Văn bản chỉ đạo điều hành</caption><thead>{DOC_HEAD}</thead>"
+    f"<tbody>{DOC_ROWS}</tbody></table>",
+    f"<table><thead>{DOC_HEAD}</thead><tfoot><tr><td colspan='4'>Tổng số: 3 văn bản</td></tr></tfoot>"
+    f"<tbody>{DOC_ROWS}</tbody></table>",
+    f"<table><tbody>{DOC_HEAD}</tbody><tbody>{DOC_ROWS}</tbody></table>",   # header and data in two tbody
+    # Joomla: the header row starts with a td (STT) and its th carry no scope: HTML's algorithm makes them
+    # neither column nor row headers, axe reads them as column headers
+    f"<table class='category'><tbody><tr><td>STT</td>{BARE_HEAD[4:]}"
+    + "".join(f"<tr><td>{i}</td>{r}" for i, r in enumerate(DOC_ROWS.split("<tr>")[1:], 1)) + "</tbody></table>",
+    # a "Tổng" row whose th sits in a data row and a data column; tfoot written before tbody (HTML 4 order)
+    f"<table>{BARE_HEAD}{DOC_ROWS}<tr><th>Tổng</th><td colspan='3'>3 văn bản</td></tr></table>",
+    f"<table><thead>{DOC_HEAD}</thead><tfoot><tr><th>Tổng</th><td colspan='3'>3</td></tr></tfoot>"
+    f"<tbody>{DOC_ROWS}</tbody></table>",
+    # headers= naming ids that do not exist (td-headers-attr's finding): axe falls back to the column above
+    f"<table><tbody>{DOC_HEAD}<tr><td headers='sokyhieu'>1/QĐ</td><td headers='ngay'>1/3</td><td>Về việc</td>"
+    "<td>-</td></tr></tbody></table>",
+    # a header named by aria-labelledby; a header cell with an icon and no text (empty-table-header's)
+    "<table><tr><th id='x1'>Thủ tục</th><th id='x2'>Lệ phí</th></tr><tr><td headers='x1'>Cấp phép</td>"
+    "<td aria-labelledby='x2' headers='x1'>50.000đ</td></tr></table>",
+    "<table><tr><th scope='col'>Tên tệp</th><th scope='col'><i class='fa fa-download'></i></th></tr>"
+    "<tr><td>a.pdf</td></tr></table>",
+    # row headers in the first column, column headers above, section rows between data rows
+    "<table><tr><td></td><th scope='col'>Sáng</th><th scope='col'>Chiều</th></tr>"
+    "<tr><th scope='row'>Thứ 2</th><td>7h30</td><td>13h30</td></tr><tr><th scope='row'>Thứ 7</th><td>8h</td>"
+    "<td></td></tr></table>",
+    f"<table>{DOC_HEAD}<tr><th colspan='4'>Năm 2026</th></tr>{DOC_ROWS}<tr><th colspan='4'>Năm 2025</th></tr>"
+    f"{DOC_ROWS}</table>",
+    # data cells left empty under some headers still are the headers' cells
+    f"<table>{DOC_HEAD}" + "<tr><td>1/QĐ</td><td></td><td>Về việc</td><td></td></tr>" * 3 + "</table>",
+])
+def test_th_has_data_cells_passes_portal_document_lists(table: str) -> None:
+    assert hits(page(table), "th-has-data-cells") == []
+
+
+@pytest.mark.parametrize(("table", "expected"), [
+    # rows shorter than the header row: Trích yếu and Tải về describe nothing
+    (f"<table><tbody>{DOC_HEAD}<tr><td>1/QĐ</td><td>1/3</td></tr></tbody></table>", 2),
+    # a header row and nothing under it
+    (f"<table><thead>{DOC_HEAD}</thead><tbody></tbody></table>", 4),
+    # every data cell's headers= names other headers
+    ("<table><tbody><tr><th id='a' scope='col'>A</th><th id='b' scope='col'>B</th></tr>"
+     "<tr><td headers='b'>1</td><td headers='b'>2</td></tr></tbody></table>", 1),
+])
+def test_th_has_data_cells_still_fails_headers_without_cells(table: str, expected: int) -> None:
+    assert len(hits(page(table), "th-has-data-cells")) == expected
+
+
 def test_th_has_data_cells_on_an_aria_grid() -> None:
     html = page('<div role="grid"><div role="row"><div role="columnheader">Phòng</div>'
                 '<div role="columnheader" id="occ">Người dùng</div></div>'

@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 from conftest import unavailable
 
-from portal_audit.a11y.act import RuleScore, format_table, load_index, score, score_static, static_claims
+from portal_audit.a11y.act import (
+    RuleScore,
+    format_table,
+    load_index,
+    score,
+    score_static,
+    static_claims,
+    static_detector,
+)
 
 ACT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "act"
 CLAIMED = sorted(static_claims())
@@ -44,6 +52,17 @@ def test_claimed_act_rule_meets_the_goal(act_scores: dict[str, RuleScore], act_r
     assert s.fp == 0, f"{act_rule} ({', '.join(s.static_rules)}) reported on {', '.join(s.false_positives)}"
     assert s.recall is not None and s.recall >= 0.90, f"{act_rule} missed {', '.join(s.missed)}"
     assert s.meets_goal
+
+
+def test_html_lang_mismatch_on_the_act_examples_of_its_rule() -> None:
+    """ucwvc8 (HTML page language subtag matches default language) is not claimed: its examples are a sentence
+    or a title long, below the 200 letters html-lang-mismatch judges. On them it must never be wrong, and it
+    finds the one failed example with a paragraph of text (English under lang="da")."""
+    if not (ACT_DIR / "index.json").is_file():
+        unavailable(f"ACT test cases not found at {ACT_DIR}")
+    (s,) = score(ACT_DIR, static_detector, {"ucwvc8": {"html-lang-mismatch"}})
+    assert s.fp == 0, s.false_positives
+    assert s.missed and "Failed Example 1" not in s.missed and s.tp == 1
 
 
 def test_untested_examples_are_the_non_html_documents(act_scores: dict[str, RuleScore]) -> None:
