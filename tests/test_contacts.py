@@ -392,3 +392,12 @@ def test_the_footer_check_reads_the_same_numbers() -> None:
                              '<p>Email: chưa cập nhật</p></footer></body></html>'})
     _outcome, why, _evidence = check_layout_footer(no_number, {}, [])
     assert "phone" in str(why) and "e-mail" in str(why)
+
+
+def test_the_footer_check_reads_an_address_labelled_tru_so() -> None:
+    footer = ('<html lang="vi"><title>Trang chủ</title><body><div id="footer"><p>CỤC THỐNG KÊ TỈNH</p>'
+              '<p>Trụ sở: Số 12 đường Hạc Thành, phường Hạc Thành</p></div></body></html>')
+    _outcome, why, _evidence = check_layout_footer(corpus({"/": footer}), {}, [])
+    assert "address" not in str(why)
+    bare = footer.replace("Trụ sở: Số 12 đường Hạc Thành, phường Hạc Thành", "Trụ sở:")
+    assert "address" in str(check_layout_footer(corpus({"/": bare}), {}, [])[1])

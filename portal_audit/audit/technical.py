@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from portal_audit.audit.contacts import find_email, find_unlabelled_phone
+from portal_audit.audit.contacts import find_address, find_email, find_unlabelled_phone
 from portal_audit.audit.corpus import Page, SiteCorpus, css_path
 from portal_audit.audit.detectors import MAX_EVIDENCE, Evidence, search_form
 from portal_audit.audit.reasons import (
@@ -388,7 +388,8 @@ def check_layout_footer(corpus: SiteCorpus, item: dict[str, Any], services: list
         UNIT_NAME: bool(re.search(
             r"\b(co quan chu quan|don vi chu quan|ban quyen|ubnd|uy ban|so |ban quan ly)", text)),
         PERSON_RESPONSIBLE: "chiu trach nhiem" in text,
-        ADDRESS: "dia chi" in text or "so nha" in text,
+        # labelled as contacts.py reads addresses ("Địa chỉ:", "Trụ sở:"), or a house number
+        ADDRESS: find_address(text) is not None or "so nha" in text,
         # a number of the numbering plan, labelled or not (contacts.py); an address, or a mailto: link
         PHONE: find_unlabelled_phone(text) is not None,
         EMAIL: find_email(text) is not None or any(
