@@ -170,7 +170,16 @@ class SiteAxe:
         except PlaywrightTimeout:
             # A page that never fires `load` (a hanging script or image) is still audited as it stands.
             log.info("load event timed out on %s; auditing the DOM as it is", task.url)
-        return await self.page.evaluate(_RUN_AXE, [self.tags, MAX_NODES, MAX_HTML])
+        try:
+            return await self.page.evaluate(_RUN_AXE, [self.tags, MAX_NODES, MAX_HTML])
+        except Exception as exc:
+            if "context was destroyed" not in str(exc):
+                raise
+            # The document was replaced while axe ran (a navigation the route answered a moment too late, on a
+            # busy machine): load the stored page again and audit it once more, within the same deadline.
+            log.info("the document of %s changed during the audit; auditing it again", task.url)
+            await self.page.goto(task.url, wait_until="load", timeout=self.page_timeout * 1000)
+            return await self.page.evaluate(_RUN_AXE, [self.tags, MAX_NODES, MAX_HTML])
 
     async def _replace_tab(self) -> None:
         try:
