@@ -299,7 +299,7 @@ _DOC_FIELDS: dict[str, re.Pattern[str]] = {
     "effective_date": re.compile(r"hieu luc|ngay co hieu luc|ngay ap dung"),
     "abstract": re.compile(r"trich yeu|noi dung|tom tat|ve viec"),
     "doc_type": re.compile(r"loai van ban|hinh thuc van ban|the loai|quyet dinh|nghi quyet|chi thi|thong tu|cong van"),
-    "issuer": re.compile(r"co quan ban hanh|noi ban hanh|don vi ban hanh|thẩm quyen|nguoi ky|cap ban hanh"),
+    "issuer": re.compile(r"co quan ban hanh|noi ban hanh|don vi ban hanh|tham quyen|nguoi ky|cap ban hanh"),
 }
 _DOWNLOAD_TEXT = re.compile(r"tai ve|tai xuong|download|tep dinh kem|file dinh kem|xem van ban|toan van")
 
