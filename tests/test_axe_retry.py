@@ -12,11 +12,13 @@ RESULT = {"violations": [], "incomplete": [], "version": "4.14.1"}
 
 
 class _Tab:
-    def __init__(self, failures: list[str]):
-        self.failures, self.loads = failures, 0
+    def __init__(self, failures: list[str], goto_failures: list[str] | None = None):
+        self.failures, self.goto_failures, self.loads = failures, goto_failures or [], 0
 
     async def goto(self, url: str, wait_until: str, timeout: float) -> None:
         self.loads += 1
+        if self.goto_failures:
+            raise RuntimeError(self.goto_failures.pop(0))
 
     async def evaluate(self, script: str, args: Any) -> dict[str, Any]:
         if self.failures:
@@ -27,9 +29,9 @@ class _Tab:
         pass
 
 
-def _audit(failures: list[str]) -> tuple[str, int]:
+def _audit(failures: list[str], goto_failures: list[str] | None = None) -> tuple[str, int]:
     axe = SiteAxe(browser=None, allowance=None, user_agent="t", page_timeout=5, tags=("wcag2a",))  # type: ignore[arg-type]
-    tab = _Tab(failures)
+    tab = _Tab(failures, goto_failures)
     axe.page = tab
 
     async def replace_tab() -> None:
@@ -51,3 +53,9 @@ def test_it_is_retried_once_only_and_other_errors_are_not_retried() -> None:
     destroyed = "Execution context was destroyed"
     assert _audit([destroyed, destroyed]) == ("error", 2)
     assert _audit(["Target crashed"]) == ("crashed", 1)
+
+
+def test_a_page_that_navigates_away_before_load_is_audited_as_it_stands() -> None:
+    """A meta refresh of 0 s: the route answers 204 (the stored document stays) and goto reports ERR_ABORTED."""
+    assert _audit([], ["Page.goto: net::ERR_ABORTED at http://127.0.0.1:1/refresh"]) == ("ok", 1)
+    assert _audit([], ["Page.goto: net::ERR_CONNECTION_REFUSED"]) == ("error", 1)

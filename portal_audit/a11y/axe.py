@@ -170,6 +170,12 @@ class SiteAxe:
         except PlaywrightTimeout:
             # A page that never fires `load` (a hanging script or image) is still audited as it stands.
             log.info("load event timed out on %s; auditing the DOM as it is", task.url)
+        except Exception as exc:
+            if "ERR_ABORTED" not in str(exc):
+                raise
+            # The page steered the tab elsewhere before `load` (a meta refresh of 0 s): the route answered 204,
+            # which keeps the stored document but aborts goto's wait. The document is the one to audit.
+            log.info("navigation away from %s was refused; auditing the DOM as it is", task.url)
         try:
             return await self.page.evaluate(_RUN_AXE, [self.tags, MAX_NODES, MAX_HTML])
         except Exception as exc:
