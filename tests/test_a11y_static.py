@@ -20,7 +20,7 @@ from portal_audit.a11y.static import (
     refresh_delay,
     viewport_blocks_zoom,
 )
-from portal_audit.crawl.pagefacts import parse_html
+from portal_audit.html import parse_html
 
 URL = "https://soyte.example.gov.vn/tin-tuc/1.html"
 

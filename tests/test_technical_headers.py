@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from portal_audit.crawl.pagefacts import parse_html
+from portal_audit.html import parse_html
 from portal_audit.technical.headers import CHECKS, HeaderFinding, analyse_headers, mixed_content
 
 # Liferay 7 on Tomcat behind Apache (many provincial portals): stored as the crawler stores them.

@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 
 import yaml
 
-from portal_audit.crawl.pagefacts import parse_html
+from portal_audit.html import parse_html
 from portal_audit.render.discover import NAV_CONTAINER
 from portal_audit.text import fold
 from portal_audit.urls import safe_canonical_url

@@ -21,7 +21,7 @@ from portal_audit.a11y.rules import axe_version
 from portal_audit.a11y.sampling import Candidate, choose_pages, menu_targets
 from portal_audit.a11y.static import MAX_EVIDENCE, check_tree
 from portal_audit.crawl.encoding import decode_html
-from portal_audit.crawl.pagefacts import parse_html
+from portal_audit.html import parse_html
 from portal_audit.netsafety import Allowance
 from portal_audit.prune import refuse_pruned
 from portal_audit.registry import parse_networks

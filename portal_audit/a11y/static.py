@@ -28,7 +28,7 @@ import yaml
 from lxml import etree
 
 from portal_audit.a11y import language
-from portal_audit.crawl.pagefacts import parse_html
+from portal_audit.html import Selectors, in_chrome, is_chrome, parse_html
 from portal_audit.text import fold_short
 
 MAX_EVIDENCE = 20   # failing elements per rule and page given a selector and snippet; the rest are counted
@@ -177,10 +177,6 @@ _DOC_LINK = re.compile(r"\.(pdf|docx?|xlsx?|odt|ods|rtf)(?:$|[?#&])", re.I)
 # responsive companion class (d-md-block, md:block) means "displayed on some screens", so it cancels them.
 _HIDING_CLASSES = frozenset({"hidden", "d-none", "hide", "invisible"})
 _RESPONSIVE_DISPLAY = re.compile(r"^(d-(sm|md|lg|xl|xxl)-|(sm|md|lg|xl|2xl):)")
-_CHROME_TOKEN = re.compile(r"^(top|main|left|right|mega)?(menu|menus|nav|navbar|navigation|header|footer|sidebar)$")
-_CHROME_TAGS = frozenset({"header", "nav", "footer", "aside"})
-_CSS_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_CSS_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 _TABINDEX = re.compile(r"^\s*([+-]?\d+)")
 _VIEWPORT_PROP = re.compile(r"([A-Za-z-]+)\s*=\s*([^,;\s]*)")
 _SNIPPET_MAX = 250
@@ -384,23 +380,6 @@ def _in_svg(el: etree._Element) -> bool:
     return el.tag == "svg" or any(anc.tag == "svg" for anc in el.iterancestors())
 
 
-def _chrome_element(el: etree._Element) -> bool:
-    """Header, navigation, footer or sidebar: by tag, or by an id/class such as 'menu', 'top-nav', 'footer'.
-
-    Never <html> or <body>: CMSs describe the whole layout there (Drupal's body class "one-sidebar
-    sidebar-first"), which says nothing about where a given link sits.
-    """
-    if el.tag in _CHROME_TAGS:
-        return True
-    if el.tag in ("html", "body"):
-        return False
-    for attr in ("id", "class"):
-        value = el.get(attr)
-        if value and any(_CHROME_TOKEN.match(tok) for tok in re.split(r"[\s_-]+", value.lower())):
-            return True
-    return False
-
-
 # --- the page -----------------------------------------------------------------------------------------------------
 
 
@@ -429,12 +408,12 @@ class _Page:
         self.ax_hidden: set[etree._Element] = set()   # rendered but not in the accessibility tree (aria-hidden)
         self._labels_for: dict[str, list[etree._Element]] | None = None
         self._roles: dict[etree._Element, str | None] = {}
-        self._paths: dict[etree._Element, str] = {}
         self.hits: list[StaticHit] = []
         self._evidence: dict[str, int] = {}
         self.headings: list[tuple[int, etree._Element]] = []
         self.doc_link: etree._Element | None = None
         self._elements = self._index()
+        self.selector = Selectors(self.ids)   # ids indexed by the one pass; paths reused between hits
 
     def _index(self) -> list[etree._Element]:
         """The one pass over the tree: ids, candidates, lang attributes, hidden subtrees.
@@ -633,40 +612,6 @@ class _Page:
         else:
             self.hits.append(StaticHit(rule, self.selector(el), snippet(el)))
 
-    def selector(self, el: etree._Element) -> str:
-        """A CSS selector matching only ``el``: '#id' when that id is unique, else a :nth-of-type path from the
-        nearest ancestor with a unique id (or from html/head/body). Paths of ancestors are reused between hits."""
-        path = self._paths.get(el)
-        if path is not None:
-            return path
-        tag = el.tag
-        ident = el.get("id")
-        parent = el.getparent()
-        if ident and _CSS_IDENT.match(ident) and len(self.ids.get(ident, ())) == 1:
-            path = f"#{ident}"
-        elif parent is None or tag in ("html", "head", "body"):
-            path = tag if _CSS_TAG.match(tag) else "*"
-        elif tag == "tr" and parent.tag == "table":
-            # lxml keeps a row directly under <table>; a browser wraps it in an implied <tbody>, and the
-            # selector must work in the webmaster's browser tools.
-            path = f"{self.selector(parent)} > tbody > {_step(el, tag)}"
-        else:
-            path = f"{self.selector(parent)} > {_step(el, tag)}"
-        self._paths[el] = path
-        return path
-
-
-def _step(el: etree._Element, tag: str) -> str:
-    """One step of a selector path: 'a', 'div:nth-of-type(3)', or '*:nth-child(2)' for tags CSS cannot name."""
-    if not _CSS_TAG.match(tag):
-        before = sum(1 for sib in el.itersiblings(preceding=True) if isinstance(sib.tag, str))
-        return f"*:nth-child({before + 1})"
-    before = sum(1 for _ in el.itersiblings(tag, preceding=True))
-    if before == 0 and next(el.itersiblings(tag), None) is None:
-        return tag
-    return f"{tag}:nth-of-type({before + 1})"
-
-
 def snippet(el: etree._Element) -> str:
     """Outer HTML, whitespace-collapsed, at most 250 characters; the start tag alone for big elements."""
     if len(el) <= 8 and el.tag not in ("html", "body", "table", "head"):
@@ -750,12 +695,8 @@ def _check_link(page: _Page, el: etree._Element, tag: str) -> None:
         title = el.get("title") or ""
         if not phrase_key(title) or phrase_key(title) in generic_link_phrases():
             page.hit("identical-links-same-purpose", el)
-    if page.doc_link is None and _DOC_LINK.search(el.get("href") or "") and not _in_chrome(el):
+    if page.doc_link is None and _DOC_LINK.search(el.get("href") or "") and not in_chrome(el):
         page.doc_link = el
-
-
-def _in_chrome(el: etree._Element) -> bool:
-    return any(_chrome_element(anc) for anc in el.iterancestors())
 
 
 def _check_heading(page: _Page, el: etree._Element, tag: str) -> None:
@@ -952,7 +893,7 @@ def _own_text_length(page: _Page, body: etree._Element, enough: int) -> int:
     stack: list[etree._Element] = [body]
     while stack and total < enough:
         node = stack.pop()
-        if node.tag in _NO_TEXT_TAGS or node in page.invisible or (node is not body and _chrome_element(node)):
+        if node.tag in _NO_TEXT_TAGS or node in page.invisible or (node is not body and is_chrome(node)):
             continue
         total += len(_collapse(node.text or ""))
         children = [child for child in node if isinstance(child.tag, str)]

@@ -20,7 +20,7 @@ import yaml
 
 from portal_audit.audit.reasons import english, error_kind
 from portal_audit.crawl.encoding import decode_html
-from portal_audit.crawl.pagefacts import anchor_text, link_targets, parse_html, skipped_scheme
+from portal_audit.html import Selectors, anchor_text, in_chrome, is_chrome, link_targets, parse_html, skipped_scheme
 from portal_audit.store import Store, decompress_html
 from portal_audit.text import fold, fold_short
 from portal_audit.urls import Scope, safe_canonical_url
@@ -28,10 +28,6 @@ from portal_audit.urls import Scope, safe_canonical_url
 SAMPLE_PER_TEMPLATE = 10
 MAX_NAV_WORDS = 9  # a menu item is a few words; a longer link text is a headline
 _SPACES = re.compile(r"\s+")
-_CHROME = re.compile(r"(^|[-_\s])(menu|nav|navbar|navigation|header|footer|sidebar|breadcrumbs?|banner|topbar|"
-                     r"mainmenu|main-menu|skip|search)([-_\s]|$)", re.I)
-_CHROME_TAGS = {"nav", "header", "footer", "aside"}
-_NEVER_CHROME = {"html", "body", "main", "article"}
 _INVISIBLE = {"script", "style", "noscript", "template", "svg"}
 _BLOCKS = ("p", "div", "td", "th", "tr", "li", "dt", "dd", "br", "h1", "h2", "h3", "h4", "h5", "h6", "section",
            "article", "header", "footer", "nav", "aside", "table", "ul", "ol", "dl", "form", "label", "option",
@@ -44,25 +40,6 @@ def empty_markers() -> tuple[str, ...]:
     return tuple(fold(m) for m in raw["markers"])
 
 
-def css_path(el: lxml.html.HtmlElement) -> str:
-    """A short CSS selector for ``el``: from its nearest ancestor with an id, with :nth-of-type steps."""
-    steps: list[str] = []
-    node = el
-    while node is not None and isinstance(node.tag, str) and node.tag not in ("html", "body"):
-        ident = node.get("id")
-        if ident and re.fullmatch(r"[A-Za-z][\w-]*", ident):
-            steps.append(f"#{ident}")
-            break
-        parent = node.getparent()
-        if parent is None:
-            steps.append(node.tag)
-            break
-        same = [c for c in parent if c.tag == node.tag]
-        steps.append(node.tag if len(same) == 1 else f"{node.tag}:nth-of-type({same.index(node) + 1})")
-        node = parent
-    return " > ".join(reversed(steps)) or "html"
-
-
 def _text(el: lxml.html.HtmlElement) -> str:
     return _SPACES.sub(" ", el.text_content() or "").strip()
 
@@ -73,16 +50,17 @@ class PageLink:
     text: str          # visible text, or aria-label/title/img alt
     folded: str
     element: lxml.html.HtmlElement = field(repr=False)
+    selectors: Selectors = field(repr=False, compare=False)
 
     @cached_property
     def selector(self) -> str:
         """Computed only for links cited as evidence (most never are)."""
-        return css_path(self.element)
+        return self.selectors(self.element)
 
     @cached_property
     def in_chrome(self) -> bool:
         """Inside navigation, header, footer or sidebar: a menu link."""
-        return _in_chrome(self.element)
+        return in_chrome(self.element)
 
 
 class Page:
@@ -140,6 +118,15 @@ class Page:
         return _tree(self.decoded)
 
     @cached_property
+    def selectors(self) -> Selectors:
+        """The page's CSS selector generator (html.Selectors, the one the accessibility rules cite with)."""
+        return Selectors(root=self.root)
+
+    def selector(self, el: lxml.html.HtmlElement) -> str:
+        """A CSS selector that finds exactly ``el`` in this page, for evidence."""
+        return self.selectors(el)
+
+    @cached_property
     def text(self) -> str:
         """All visible text, NFC."""
         if self.root is None:
@@ -167,12 +154,12 @@ class Page:
         "Danh bạ điện thoại của lãnh đạo" over a directory is how many portals title a section)."""
         if self.root is None:
             return []
-        return [(h.tag, text, css_path(h), fold_short(text)) for h in self.root.iter("h1", "h2", "h3", "caption")
+        return [(h.tag, text, self.selector(h), fold_short(text)) for h in self.root.iter("h1", "h2", "h3", "caption")
                 if (text := _text(h))]
 
     @cached_property
     def links(self) -> list[PageLink]:
-        return _links(self.root, self.final_url) if self.root is not None else []
+        return _links(self.root, self.final_url, self.selectors) if self.root is not None else []
 
     @cached_property
     def forms(self) -> list[lxml.html.FormElement]:
@@ -196,28 +183,6 @@ class Page:
         return None
 
 
-def _is_chrome(el: lxml.html.HtmlElement) -> bool:
-    """Navigation, header, footer, sidebar: page furniture repeated on every page.
-
-    The document's own containers (body, main, article) never are, whatever their classes say: Drupal and
-    WordPress put layout words such as "sidebar-first" on <body>.
-    """
-    if el.tag in _NEVER_CHROME or el.get("role") == "main":
-        return False
-    if el.tag in _CHROME_TAGS or el.get("role") in ("navigation", "banner", "contentinfo"):
-        return True
-    return bool(_CHROME.search(f"{el.get('id') or ''} {el.get('class') or ''}"))
-
-
-def _in_chrome(el: lxml.html.HtmlElement) -> bool:
-    node = el.getparent()
-    while node is not None and isinstance(node.tag, str):
-        if _is_chrome(node):
-            return True
-        node = node.getparent()
-    return False
-
-
 def _main_text(root: lxml.html.HtmlElement) -> str:
     parts: list[str] = []
 
@@ -226,7 +191,7 @@ def _main_text(root: lxml.html.HtmlElement) -> str:
             if el.tail:
                 parts.append(el.tail)
             return
-        if not _is_chrome(el):
+        if not is_chrome(el):
             if el.text:
                 parts.append(el.text)
             for child in el:
@@ -252,7 +217,7 @@ def _tree(text: str) -> lxml.html.HtmlElement | None:
     return root
 
 
-def _links(root: lxml.html.HtmlElement, base: str) -> list[PageLink]:
+def _links(root: lxml.html.HtmlElement, base: str, selectors: Selectors) -> list[PageLink]:
     links: list[PageLink] = []
     for a, href in link_targets(root):  # the crawl's own link list, so stored rows find their element
         if a.tag in ("iframe", "frame") or skipped_scheme(href):
@@ -261,7 +226,7 @@ def _links(root: lxml.html.HtmlElement, base: str) -> list[PageLink]:
         if url is None:
             continue
         text = anchor_text(a)
-        links.append(PageLink(url=url, text=text, folded=fold_short(text), element=a))
+        links.append(PageLink(url=url, text=text, folded=fold_short(text), element=a, selectors=selectors))
     return links
 
 

@@ -31,7 +31,7 @@ from portal_audit.audit.contacts import (
     is_email,
     people_with_positions,
 )
-from portal_audit.audit.corpus import MAX_NAV_WORDS, Page, SiteCorpus, css_path
+from portal_audit.audit.corpus import MAX_NAV_WORDS, Page, SiteCorpus
 from portal_audit.audit.reasons import Reason, join_reasons, reason, reason_label, split_reason
 from portal_audit.text import fold, fold_short, unfold_span
 from portal_audit.urls import is_document
@@ -364,7 +364,7 @@ def search_form(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
     pages = ([corpus.home] if corpus.home else []) + [p for p in corpus.pages if not p.is_home]
     for page in pages:
         for form in _search_forms(page):
-            found.add(Evidence(url=page.final_url, selector=css_path(form), snippet=reason("search form")), page)
+            found.add(Evidence(url=page.final_url, selector=page.selector(form), snippet=reason("search form")), page)
             return found
     return found
 
@@ -379,7 +379,7 @@ def document_search(corpus: SiteCorpus, spec: dict[str, Any]) -> Found:
             fields = [i for i in form.iter("input", "select") if (i.get("type") or "text").lower()
                       in ("text", "search", "select-one", "date") or i.tag == "select"]
             if fields:
-                found.add(Evidence(url=page.final_url, selector=css_path(form),
+                found.add(Evidence(url=page.final_url, selector=page.selector(form),
                                    snippet=reason("document search form ({n} fields)", n=len(fields))), page)
                 return found
     return found

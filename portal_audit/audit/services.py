@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal_audit.audit.corpus import Page, SiteCorpus, css_path
+from portal_audit.audit.corpus import Page, SiteCorpus
 from portal_audit.audit.detectors import Evidence
 from portal_audit.text import fold
 from portal_audit.urls import is_document
@@ -120,14 +120,14 @@ def evidenced_level(page: Page) -> tuple[int, list[Evidence]]:
         file_input = form.find(".//input[@type='file']")
         if file_input is not None and not can_submit:
             can_submit = True
-            evidence.append(Evidence(page.final_url, css_path(form), "online submission form with file upload"))
+            evidence.append(Evidence(page.final_url, page.selector(form), "online submission form with file upload"))
         buttons = " ".join(fold(b.text_content() or b.get("value") or "") for b in form.iter("button", "input"))
         if not can_pay and _PAY_TEXT.search(buttons) and "thanh toan" not in negated:
             can_pay = True
-            evidence.append(Evidence(page.final_url, css_path(form), "online payment form"))
+            evidence.append(Evidence(page.final_url, page.selector(form), "online payment form"))
         if not can_submit and _SUBMIT_TEXT.search(buttons) and "nop" not in negated:
             can_submit = True
-            evidence.append(Evidence(page.final_url, css_path(form), "online submission form"))
+            evidence.append(Evidence(page.final_url, page.selector(form), "online submission form"))
     if can_submit and can_pay:
         return 4, evidence
     if can_submit:

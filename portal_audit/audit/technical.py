@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from portal_audit.audit.contacts import find_address, find_email, find_unlabelled_phone
-from portal_audit.audit.corpus import Page, SiteCorpus, css_path
+from portal_audit.audit.corpus import Page, SiteCorpus
 from portal_audit.audit.detectors import MAX_EVIDENCE, Evidence, search_form
 from portal_audit.audit.reasons import (
     code,
@@ -369,7 +369,7 @@ def check_layout_header(corpus: SiteCorpus, item: dict[str, Any], services: list
         if name and (name in text or name in alts or set(name.split()) <= words):
             named = region if named is None else named
     missing = [label for label, ok in ((EMBLEM, emblem is not None), (AGENCY_NAME, named is not None)) if not ok]
-    evidence = [_ev(home, css_path(el), None) for el in (emblem, named) if el is not None]
+    evidence = [_ev(home, home.selector(el), None) for el in (emblem, named) if el is not None]
     if not missing:
         return "passed", None, evidence
     return ("partial" if evidence else "failed"), reason("header lacks: {items}", items=missing), evidence
@@ -396,7 +396,7 @@ def check_layout_footer(corpus: SiteCorpus, item: dict[str, Any], services: list
             (a.get("href") or "").strip().lower().startswith("mailto:") for r in regions for a in r.iter("a")),
     }
     missing = [k for k, ok in checks.items() if not ok]
-    evidence = [_ev(home, css_path(regions[0]), re.sub(r"\s+", " ", raw).strip()[:200])]
+    evidence = [_ev(home, home.selector(regions[0]), re.sub(r"\s+", " ", raw).strip()[:200])]
     if not missing:
         return "passed", None, evidence
     return ("partial" if len(missing) < len(checks) else "failed"), reason("footer lacks: {items}", items=missing), \

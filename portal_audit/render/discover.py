@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,8 @@ from protego import Protego
 
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.errors import classify_browser_error
-from portal_audit.crawl.pagefacts import parse_html, parse_page
+from portal_audit.crawl.pagefacts import parse_page
+from portal_audit.html import is_navigation, parse_html
 from portal_audit.netsafety import refusal
 from portal_audit.registry import SiteConfig
 from portal_audit.render.browser import BrowserUnavailable, RenderBrowser, open_tab, short_error
@@ -38,7 +38,6 @@ MAX_RENDERED_PAGES = 60  # per site: discovery of hidden menus, not a second cra
 MAX_REQUESTS = 400       # requests one page may make before the rest are refused (as in the axe stage)
 MAX_LINKS = 5000         # rendered links read per page
 SETTLE_SECONDS = 10.0    # beyond the page timeout: reading the body and the rendered links
-NAV_CONTAINER = re.compile(r"(^|[-_\s])(menu|nav|navbar|navigation|mainmenu|topmenu|main-menu)([-_\s]|$)", re.I)
 _HREFS = f"els => els.slice(0, {MAX_LINKS}).map(e => e.href)"
 
 
@@ -63,12 +62,7 @@ def has_empty_navigation(html: bytes, content_type: str | None) -> bool:
     root = parse_html(decode_html(html, content_type).text)
     if root is None or root.find(".//script") is None:
         return False
-    for el in root.iter("nav", "ul", "div", "ol"):
-        marker = f"{el.get('id') or ''} {el.get('class') or ''}"
-        is_nav = el.tag == "nav" or el.get("role") == "navigation" or NAV_CONTAINER.search(marker)
-        if is_nav and el.find(".//a") is None:
-            return True
-    return False
+    return any(is_navigation(el) and el.find(".//a") is None for el in root.iter("nav", "ul", "div", "ol"))
 
 
 def _header_items(headers: dict[str, str]) -> list[tuple[str, list[str]]]:

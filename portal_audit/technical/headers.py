@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 from lxml.html import HtmlElement
 
-from portal_audit.crawl.pagefacts import parse_html
+from portal_audit.html import parse_html
 
 MAX_EVIDENCE = 200
 HSTS_MIN_AGE = 15552000  # 180 days, the common floor (Mozilla Observatory, SSL Labs)
