@@ -274,3 +274,39 @@ def _step(el: etree._Element, tag: str) -> str:
     if before == 0 and next(el.itersiblings(tag), None) is None:
         return tag
     return f"{tag}:nth-of-type({before + 1})"
+
+
+# --- header and footer regions ------------------------------------------------------------------------------------
+
+# The layout checks (Circular 32/2017 Art. 16-17) ask what the page's header and footer say, so they look for the
+# regions generously: any part of an id or class ("site-header", "footer-wrap", "chan-trang", "bottom-info").
+_HEADER_MARK = re.compile(r"header|banner|top|logo", re.I)
+_FOOTER_MARK = re.compile(r"footer|chan-?trang|bottom", re.I)
+_REGION_BLOCKS = frozenset({"div", "section", "table", "td"})
+
+
+def _regions(root: lxml.html.HtmlElement, tag: str, role: str, mark: re.Pattern[str]) -> list[lxml.html.HtmlElement]:
+    """Landmarks (the tag, the role) first, then blocks whose id or class matches ``mark``, each group in document
+    order; an element inside a region already found is that region's, not one of its own. The landmark comes
+    first because it is what the page itself calls its header or footer, and what evidence should cite."""
+    landmarks = [el for el in root.iter(etree.Element) if el.tag == tag or el.get("role") == role]
+    blocks = [el for el in root.iter(*_REGION_BLOCKS) if mark.search(_marker(el))]
+    found: list[lxml.html.HtmlElement] = []
+    chosen: set[lxml.html.HtmlElement] = set()
+    for el in landmarks + blocks:
+        if el not in chosen and not any(anc in chosen for anc in el.iterancestors()):
+            found.append(el)
+            chosen.add(el)
+    return found
+
+
+def header_regions(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The page's header(s): <header> and role="banner", then blocks whose id or class says header, banner, top
+    or logo."""
+    return _regions(root, "header", "banner", _HEADER_MARK)
+
+
+def footer_regions(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The page's footer(s): <footer> and role="contentinfo", then blocks whose id or class says footer,
+    chan-trang or bottom."""
+    return _regions(root, "footer", "contentinfo", _FOOTER_MARK)

@@ -401,3 +401,23 @@ def test_the_footer_check_reads_an_address_labelled_tru_so() -> None:
     assert "address" not in str(why)
     bare = footer.replace("Trụ sở: Số 12 đường Hạc Thành, phường Hạc Thành", "Trụ sở:")
     assert "address" in str(check_layout_footer(corpus({"/": bare}), {}, [])[1])
+
+
+def test_the_contact_detector_and_the_footer_check_find_the_same_footer() -> None:
+    """One footer definition (html.footer_regions): a role="contentinfo" block was the contact detector's footer
+    but not the layout check's, which then said "no footer found" on a page whose footer gave the number."""
+    home = ('<html lang="vi"><title>Trang chủ</title><body><main><p>Tin tức</p></main>'
+            '<div role="contentinfo"><p>UBND xã Đông Sơn - 0237 3861 020</p></div></body></html>')
+    site = corpus({"/": home})
+    assert contact(site, {"type": "contact", "fields": ["phone"], "where": "home"}).present
+    outcome, why, evidence = check_layout_footer(site, {}, [])
+    assert outcome == "partial" and "phone" not in str(why) and "unit name" not in str(why)   # the footer was read
+    assert evidence[0].selector == "body > div"
+
+
+@pytest.mark.parametrize(("written", "href"), [
+    ("0200 3 852 100", "tel:02003852100"), ("(0237) 3.852.123", "tel:02373852123"), ("+84 24 3825 1234",
+                                                                                      "tel:+842438251234"),
+    ("call us", None), ("0237 3852 123 (máy lẻ 12)", None), ("12345", None), (None, None)])
+def test_a_registry_number_becomes_a_tel_link_only_when_a_phone_can_dial_it(written: object, href: str | None) -> None:
+    assert contacts.tel_href(written) == href

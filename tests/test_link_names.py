@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal_audit.crawl.pagefacts import anchor_text, parse_html, parse_page
+from portal_audit.crawl.pagefacts import parse_page
+from portal_audit.html import anchor_text, parse_html
 
 BASE = "https://snv.example.gov.vn/"
 

@@ -21,8 +21,7 @@ from urllib.parse import urljoin
 
 import yaml
 
-from portal_audit.html import parse_html
-from portal_audit.render.discover import NAV_CONTAINER
+from portal_audit.html import is_navigation, parse_html
 from portal_audit.text import fold
 from portal_audit.urls import safe_canonical_url
 
@@ -65,8 +64,7 @@ def menu_targets(home_html: str, base_url: str) -> list[str]:
         return []
     found: list[str] = []
     for el in root.iter("nav", "ul", "div", "ol"):
-        marker = f"{el.get('id') or ''} {el.get('class') or ''}"
-        if not (el.tag == "nav" or el.get("role") == "navigation" or NAV_CONTAINER.search(marker)):
+        if not is_navigation(el):
             continue
         for a in el.iter("a"):
             href = (a.get("href") or "").strip()

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 
 from portal_audit.text import fold
 
@@ -165,6 +166,24 @@ def find_unlabelled_phone(folded: str) -> Span | None:
         if not _OTHER_NUMBER.search(before):
             return start, end
     return None
+
+
+# What may stand between the groups of a written number (_RUN: a space, a dot, a dash, parentheses; any whitespace).
+_GROUP_SEPARATORS = re.compile(r"[\s().-]")
+# What a phone dials (ITU-T E.164: at most 15 digits, "+" for the international prefix); 6 digits at least.
+_DIALLABLE = re.compile(r"\+?\d{6,15}")
+
+
+def tel_href(value: Any) -> str | None:
+    """``tel:`` target of a registry phone number ("0200 3 852 100" → "tel:02003852100"), None when it holds no
+    number a phone can dial (words, an extension: then the report shows the text as the registry wrote it).
+
+    Not held to the numbering plan (classify_number): the registry's number is dialled as its owner wrote it,
+    and a switchboard or a number abroad is still a number to call."""
+    if not isinstance(value, str):
+        return None
+    digits = _GROUP_SEPARATORS.sub("", value.strip())
+    return f"tel:{digits}" if _DIALLABLE.fullmatch(digits) else None
 
 
 # --- e-mail addresses -------------------------------------------------------------------------------------------

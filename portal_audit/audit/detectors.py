@@ -33,6 +33,7 @@ from portal_audit.audit.contacts import (
 )
 from portal_audit.audit.corpus import MAX_NAV_WORDS, Page, SiteCorpus
 from portal_audit.audit.reasons import Reason, join_reasons, reason, reason_label, split_reason
+from portal_audit.html import footer_regions
 from portal_audit.text import fold, fold_short, unfold_span
 from portal_audit.urls import is_document
 
@@ -431,22 +432,11 @@ def _quote(text: str, span: Span | None) -> str | None:
     return unfold_span(text, *span) if span else None
 
 
-_FOOTER_MARK = re.compile(r"footer|chan-?trang|bottom", re.I)
-
-
 def _footer_text(page: Page) -> str:
-    """The text of the page's footer(s): <footer>, role=contentinfo, or a block whose id or class says so."""
+    """The text of the page's footer(s) (html.footer_regions)."""
     if page.root is None:
         return ""
-    regions: list[Any] = []
-    for el in page.root.iter():
-        if not isinstance(el.tag, str) or any(r in el.iterancestors() for r in regions):
-            continue
-        if el.tag == "footer" or el.get("role") == "contentinfo" or (
-                el.tag in ("div", "section", "table", "td")
-                and _FOOTER_MARK.search(f"{el.get('id') or ''} {el.get('class') or ''}")):
-            regions.append(el)
-    return " | ".join(" ".join(r.text_content().split()) for r in regions)
+    return " | ".join(" ".join(r.text_content().split()) for r in footer_regions(page.root))
 
 
 def _link_value(page: Page, scheme: str, valid: Callable[[str], bool]) -> str | None:

@@ -33,6 +33,7 @@ from portal_audit.audit.reasons import (
     reason_template,
 )
 from portal_audit.audit.services import Service
+from portal_audit.html import footer_regions, header_regions
 from portal_audit.text import fold
 
 Verdict = tuple[str, str | None, list[Evidence]]
@@ -312,17 +313,6 @@ def check_mobile_viewport(corpus: SiteCorpus, item: dict[str, Any], services: li
     return "failed", reason("no <meta name=\"viewport\">: phones show the desktop page shrunk"), [_ev(home)]
 
 
-def _region(home: Page, names: tuple[str, ...], tags: tuple[str, ...]) -> list[Any]:
-    if home.root is None:
-        return []
-    found = [el for el in home.root.iter(*tags)]
-    for el in home.root.iter("div", "section", "table", "td"):
-        marker = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
-        if any(n in marker for n in names):
-            found.append(el)
-    return found
-
-
 _SITE_PREFIX = re.compile(r"^(cong|trang) (thong tin )?(dien tu|dich vu cong)( cua)? |\(cu\)|\bcu\s*$")
 
 
@@ -352,7 +342,7 @@ def check_layout_header(corpus: SiteCorpus, item: dict[str, Any], services: list
     home = _home(corpus)
     if home is None or home.root is None:
         return "not_checked", reason("home page not readable"), []
-    regions = _region(home, ("header", "banner", "top", "logo"), ("header",)) or [home.root]
+    regions = header_regions(home.root) or [home.root]
     name = agency_name(str(corpus.site["name"]))
     emblem = None
     named = None
@@ -379,7 +369,7 @@ def check_layout_footer(corpus: SiteCorpus, item: dict[str, Any], services: list
     home = _home(corpus)
     if home is None or home.root is None:
         return "not_checked", reason("home page not readable"), []
-    regions = _region(home, ("footer", "bottom", "chan-trang", "chantrang"), ("footer",))
+    regions = footer_regions(home.root)
     if not regions:
         return "failed", reason("no footer found on the home page"), [_ev(home)]
     raw = " ".join(" ".join(r.itertext()) for r in regions)

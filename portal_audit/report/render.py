@@ -28,6 +28,7 @@ from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
 
 from portal_audit import scoring
+from portal_audit.audit.contacts import tel_href
 from portal_audit.report import model
 from portal_audit.report.crawl_reasons import a11y_reason, crawl_reason, kind_label
 from portal_audit.report.i18n import LANGS, PACKAGE, translations
@@ -115,15 +116,6 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}
 def mail_address(value: Any) -> bool:
     """Whether a registry e-mail may become a ``mailto:`` link (no spaces, no ``?``/``#`` parameters)."""
     return isinstance(value, str) and bool(_EMAIL.fullmatch(value.strip()))
-
-
-def tel_href(value: Any) -> str | None:
-    """``tel:`` target of a registry phone number ("0200 3 852 100" → "tel:02003852100"), None when it holds no
-    number a phone can dial."""
-    if not isinstance(value, str):
-        return None
-    digits = re.sub(r"[\s().-]", "", value.strip())
-    return f"tel:{digits}" if re.fullmatch(r"\+?\d{6,15}", digits) else None
 
 
 def scoring_method() -> dict[str, Any]:
