@@ -10,7 +10,7 @@ finds. Goal: speed-up of at least 20x with a coverage of at least 95% (printed, 
 
 What it does, in one run:
 
-1. generates the templated site of ``crawl_throughput.py`` (its ``generate_site`` is imported: index, ~50
+1. generates the templated site of ``crawl_throughput.py`` (``_site.generate_site``, shared: index, ~50
    category pages, ``--pages`` articles of ~30 KB of Vietnamese text) and adds to it what an accessibility
    audit needs: real stylesheets, scripts and images, and four more templates (static "Giới thiệu" pages, a
    contact form, a procedure list and procedure pages, an embedded video player). It then plants defects:
@@ -80,10 +80,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-# The site generator, the servers and the measured-subprocess helper live in the crawl benchmark (as in
-# audit_throughput.py): the three benchmarks crawl byte-identical articles with identical crawl settings.
+# The site generator (_site.py), the servers and the measured-subprocess helper (_lib.py) are shared with
+# crawl_throughput.py and audit_throughput.py: the three benchmarks crawl byte-identical articles with identical
+# crawl settings.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import crawl_throughput as ct
+import _lib as bench  # servers, measured subprocesses, the registry (benchmarks/_lib.py)
+import _site as site_gen  # the generated portal all throughput benchmarks crawl
 
 SPEEDUP_GOAL = 20.0
 COVERAGE_GOAL = 0.95
@@ -254,7 +256,7 @@ PLANTED: tuple[Planted, ...] = (
 
 @dataclass
 class A11ySite:
-    info: ct.SiteInfo
+    info: site_gen.SiteInfo
     pages: int                                   # HTML pages a crawler can reach (embeds included)
     kinds: Counter[str]                          # page kind -> HTML pages
     planted: dict[str, list[str]] = field(default_factory=dict)   # Planted.key -> site paths carrying it
@@ -286,9 +288,9 @@ def _shared_edits(text: str, where: str) -> str:
 
 
 def _page(title: str, description: str, header: str, footer: str, main: str, viewport: str = VIEWPORT) -> str:
-    head = ct._head(title, description)
+    head = site_gen.page_head(title, description)
     if viewport != VIEWPORT:
-        head = _replace_once(head, VIEWPORT, viewport, "crawl_throughput._head")
+        head = _replace_once(head, VIEWPORT, viewport, "_site.page_head")
     return head + header + main + footer
 
 
@@ -332,7 +334,7 @@ def _article_extras(rng: random.Random, planted: dict[str, list[str]], path: str
 
 def generate_a11y_site(root: Path, n_articles: int, seed: int) -> A11ySite:
     """crawl_throughput's site, then assets, four more templates and the planted defects (deterministic)."""
-    info = ct.generate_site(root, n_articles, seed)
+    info = site_gen.generate_site(root, n_articles, seed)
     started = time.perf_counter()
     planted: dict[str, list[str]] = {p.key: [] for p in PLANTED}
     kinds: Counter[str] = Counter()
@@ -373,7 +375,7 @@ def generate_a11y_site(root: Path, n_articles: int, seed: int) -> A11ySite:
             text = _replace_once(text, '<main class="container" id="main">', ticker + '<main class="container" '
                                  'id="main">', path)
             extra = ('<section class="intro"><h2>Giới thiệu</h2><ul>\n'
-                     + "\n".join(f'<li><a href="/gioi-thieu/{ct.slugify(t)}.html">{html.escape(t)}</a></li>'
+                     + "\n".join(f'<li><a href="/gioi-thieu/{site_gen.slugify(t)}.html">{html.escape(t)}</a></li>'
                                  for t in STATIC_PAGES)
                      + '\n</ul><a class="more" href="/gioi-thieu.html">Xem thêm</a></section>\n'
                      '<section class="services"><h2>Dịch vụ công trực tuyến</h2><p>Tra cứu và nộp hồ sơ thủ tục '
@@ -414,13 +416,13 @@ def generate_a11y_site(root: Path, n_articles: int, seed: int) -> A11ySite:
             planted[key].append(path)
 
     # Static pages ("Giới thiệu"): two columns, a sidebar of the other static pages.
-    static_paths = [(t, f"/gioi-thieu/{ct.slugify(t)}.html") for t in STATIC_PAGES]
+    static_paths = [(t, f"/gioi-thieu/{site_gen.slugify(t)}.html") for t in STATIC_PAGES]
     static_rng = random.Random(f"{seed}:a11y:static")
-    pool = [ct.sentence(static_rng) for _ in range(200)]
+    pool = [site_gen.sentence(static_rng) for _ in range(200)]
     sidebar = ('<aside class="sidebar"><h2>Giới thiệu</h2><ul>'
                + "".join(f'<li><a href="{p}">{html.escape(t)}</a></li>' for t, p in static_paths) + "</ul></aside>")
     for title, path in [("Giới thiệu", "/gioi-thieu.html"), *static_paths]:
-        body = "".join(ct._paragraphs(static_rng, pool, 6000))
+        body = "".join(site_gen.paragraphs(static_rng, pool, 6000))
         if title == ORG_CHART_PAGE:
             body = '<p><img src="/uploads/so-do-to-chuc.png" width="800" height="600"></p>\n' + body
             planted["org-chart"].append(path)
@@ -453,7 +455,7 @@ def generate_a11y_site(root: Path, n_articles: int, seed: int) -> A11ySite:
         name = PROCEDURE_NAMES[i % len(PROCEDURE_NAMES)]
         if i >= len(PROCEDURE_NAMES):
             name = f"{name} (cấp xã)" if i < 2 * len(PROCEDURE_NAMES) else f"{name} ({i // len(PROCEDURE_NAMES)})"
-        procedures.append((i, name, f"/thu-tuc-hanh-chinh/{ct.slugify(name)}-{2_000_000 + i}.html"))
+        procedures.append((i, name, f"/thu-tuc-hanh-chinh/{site_gen.slugify(name)}-{2_000_000 + i}.html"))
     rows = "\n".join(f'<tr><td>{i + 1}</td><td><a href="{p}">{html.escape(n)}</a></td><td>Toàn trình</td>'
                      f'<td><a href="{p}">Chi tiết</a></td></tr>' for i, n, p in procedures)
     main = ('<main class="container procedure-list" id="main"><nav class="breadcrumb" aria-label="breadcrumb">'
@@ -583,7 +585,7 @@ def baseline_child(db: Path, out: Path, limit: int | None) -> None:
 
 
 def run_with_progress(cmd: list[str], cwd: Path, log: Path, every: float = 60.0) -> tuple[float, int]:
-    """Like ``ct.run_measured`` (wall clock of the subprocess), echoing the child's last progress line now and then
+    """Like ``bench.run_measured`` (wall clock of the subprocess), echoing the child's last progress line now and then
     so that a ten-minute (a) does not look hung. Reading a log file every second costs the child nothing."""
     import os
     import subprocess
@@ -605,7 +607,7 @@ def run_with_progress(cmd: list[str], cwd: Path, log: Path, every: float = 60.0)
                     if lines:
                         print(f"    ... {now - started:.0f} s: {lines[-1][len('progress: '):]}", flush=True)
         except BaseException:
-            ct.stop_process(proc)
+            bench.stop_process(proc)
             raise
         seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -745,7 +747,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "(a)'s results (a.json)")
     parser.add_argument("--server", choices=("auto", "nginx", "python"), default="auto",
                         help="static server (default: nginx if installed, else python)")
-    parser.add_argument("--seed", type=int, default=ct.SEED, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=site_gen.SEED, help=argparse.SUPPRESS)
     parser.add_argument("--child-baseline", type=Path, metavar="DB", help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -774,20 +776,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_baseline:
         baseline_child(args.child_baseline, args.child_out, args.baseline_limit)
         return 0
-    ready = ct.bench_prerequisites(args.server)
+    ready = bench.bench_prerequisites(args.server)
     if ready is None:
         return 2
     command, use_nginx = ready
-    workdir = ct.make_workdir(args.keep, "portal-audit-a11y-bench-")
-    server: ct.Server | None = None
+    workdir = bench.make_workdir(args.keep, "portal-audit-a11y-bench-")
+    server: bench.Server | None = None
     try:
         site_dir = workdir / "site"
         if site_dir.exists():
             shutil.rmtree(site_dir)
         site = generate_a11y_site(site_dir, args.pages, args.seed)
-        server = ct.serve_site(site_dir, workdir, use_nginx)
+        server = bench.serve_site(site_dir, workdir, use_nginx)
         registry = workdir / "registry.yaml"
-        ct.write_registry(registry, server.base_url, max(3000, site.pages + 100))
+        bench.write_registry(registry, server.base_url, max(3000, site.pages + 100))
         db = workdir / "a11y.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -802,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # The crawl, shared by both approaches: (a) needs the URL list, (b) the stored pages.
         crawl_log = workdir / "crawl.log"
-        crawl_s, _, crawl_rc = ct.run_measured([*command, "crawl", "--config", str(registry), "--db", str(db)],
+        crawl_s, _, crawl_rc = bench.run_measured([*command, "crawl", "--config", str(registry), "--db", str(db)],
                                                workdir, crawl_log)
         pages = 0
         if db.exists():
@@ -823,12 +825,12 @@ def main(argv: list[str] | None = None) -> int:
         # (b) portal-audit render, then the static pass alone on a copy for the breakdown.
         print(f"\n(b) {' '.join(command)} render --db {db.name}", flush=True)
         b_log = workdir / "render.log"
-        b_s, _, b_rc = ct.run_measured([*command, "render", "--db", str(db)], workdir, b_log)
+        b_s, _, b_rc = bench.run_measured([*command, "render", "--db", str(db)], workdir, b_log)
         site_row, renders, violations, b_browser = read_portal(db)
         static_db = workdir / "a11y-static-only.db"
         _copy_db(db, static_db)
         static_log = workdir / "render-static-only.log"
-        static_s, _, static_rc = ct.run_measured(
+        static_s, _, static_rc = bench.run_measured(
             [*command, "render", "--no-browser", "--db", str(static_db)], workdir, static_log)
         portal = Portal(b_s, b_rc, static_s if static_rc in (0, 1) else None, site_row, renders, violations,
                         b_browser)
@@ -947,7 +949,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"a11y_speedup: {speedup:.1f}")
         return 0
     finally:
-        ct.stop_server(server)
+        bench.stop_server(server)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -12,7 +12,7 @@ What it does, in one run:
 
 1. generates the same deterministic 2,000-article site as ``crawl_throughput.py`` (about 30 KB of Vietnamese
    UTF-8 per page) and serves it on 127.0.0.1 with the same server choice. The generator and server helpers are
-   imported from that module, not copied, so both benchmarks always measure the same site;
+   shared (benchmarks/_site.py, benchmarks/_lib.py), not copied, so both benchmarks always measure the same site;
 2. runs ``portal-audit crawl`` with the same one-site registry (no delay, no AutoThrottle, 32 concurrent
    requests, loopback allowed) into a fresh database, timing the subprocess wall clock;
 3. runs ``portal-audit audit --checklist decree-43-2011 --checklist decree-224-2026`` on that database, timing
@@ -40,10 +40,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# The site generator, the servers and the measured-subprocess helper live in the crawl benchmark. Importing them
-# keeps the two benchmarks on byte-identical sites and identical crawl settings.
+# The site generator (_site.py), the servers and the measured-subprocess helper (_lib.py) are shared with the
+# crawl benchmark: byte-identical sites and identical crawl settings.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import crawl_throughput as ct
+import _lib as bench  # servers, measured subprocesses, the registry (benchmarks/_lib.py)
+import _site as site_gen  # the generated portal all throughput benchmarks crawl
 
 CHECKLISTS: tuple[str, ...] = ("decree-43-2011", "decree-224-2026")
 # The generated site is a provincial People's Committee portal, and with crawl_throughput's `unit_type: other` almost
@@ -91,7 +92,7 @@ def audit_args(db: Path) -> list[str]:
 
 def write_registry(path: Path, base_url: str, max_pages: int, unit_type: str) -> None:
     """crawl_throughput's registry (same crawl settings), with the site declared as ``unit_type``."""
-    ct.write_registry(path, base_url, max_pages)
+    bench.write_registry(path, base_url, max_pages)
     text = path.read_text(encoding="utf-8")
     if f"unit_type: {unit_type}" in text:
         return
@@ -116,7 +117,7 @@ def run_once(command: list[str], registry: Path, workdir: Path, tag: str) -> Aud
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     crawl_log, audit_log = workdir / f"crawl-{tag}.log", workdir / f"audit-{tag}.log"
-    crawl_s, crawl_rss, crawl_rc = ct.run_measured(
+    crawl_s, crawl_rss, crawl_rc = bench.run_measured(
         [*command, "crawl", "--config", str(registry), "--db", str(db)], workdir, crawl_log)
     pages = 0
     if db.exists():
@@ -126,7 +127,7 @@ def run_once(command: list[str], registry: Path, workdir: Path, tag: str) -> Aud
     audit_s, audit_rss, audit_rc = 0.0, 0.0, -1
     findings, summary = 0, ""
     if db.exists() and pages:
-        audit_s, audit_rss, audit_rc = ct.run_measured([*command, *audit_args(db)], workdir, audit_log)
+        audit_s, audit_rss, audit_rc = bench.run_measured([*command, *audit_args(db)], workdir, audit_log)
         with sqlite3.connect(db) as conn:
             findings = conn.execute("SELECT count(*) FROM findings").fetchone()[0]
         conn.close()
@@ -206,7 +207,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--unit-type", default=UNIT_TYPE, metavar="TYPE",
                         help=f"unit_type of the site in the registry (default {UNIT_TYPE}, the provincial portal the "
                              "site imitates; `other` makes most items not applicable)")
-    parser.add_argument("--seed", type=int, default=ct.SEED, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=site_gen.SEED, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.pages < 1 or args.repeat < 1:
         parser.error("--pages and --repeat must be at least 1")
@@ -216,18 +217,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Generate, serve, crawl, audit, report; the server and the temp dir are cleaned up whatever happens."""
     args = parse_args(argv)
-    ready = ct.bench_prerequisites(args.server)
+    ready = bench.bench_prerequisites(args.server)
     if ready is None:
         return 2
     command, use_nginx = ready
-    workdir = ct.make_workdir(args.keep, "portal-audit-audit-bench-")
-    server: ct.Server | None = None
+    workdir = bench.make_workdir(args.keep, "portal-audit-audit-bench-")
+    server: bench.Server | None = None
     try:
         site = workdir / "site"
         if site.exists():
             shutil.rmtree(site)  # regenerate: a stale site from another --pages would skew the counts
-        info = ct.generate_site(site, args.pages, args.seed)
-        server = ct.serve_site(site, workdir, use_nginx)
+        info = site_gen.generate_site(site, args.pages, args.seed)
+        server = bench.serve_site(site, workdir, use_nginx)
 
         registry = workdir / "registry.yaml"
         write_registry(registry, server.base_url, max(3000, info.pages + 100), args.unit_type)
@@ -286,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"audit_share: {share:.3f}")
         return 0
     finally:
-        ct.stop_server(server)
+        bench.stop_server(server)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -8,8 +8,9 @@ first one's time.
 
 What it does:
 1. generates and serves the site of ``crawl_throughput.py`` (2,051 pages of ~30 KB; the generator and the
-   server helpers are imported from it). nginx sends ``ETag`` and ``Last-Modified`` for static files and
-   answers ``If-None-Match`` with 304; the Python fallback servers may not (then nothing is revalidated);
+   server helpers are shared: benchmarks/_site.py, benchmarks/_lib.py). nginx sends ``ETag`` and
+   ``Last-Modified`` for static files and answers ``If-None-Match`` with 304; the Python fallback servers may
+   not (then nothing is revalidated);
 2. runs ``portal-audit crawl`` into a fresh database (run 1), then again into the SAME database (run 2, a new
    run of the unchanged site) and, for reference, once more with ``--no-cache`` (run 3, everything fetched
    and parsed again), each in its own subprocess, timed by wall clock with its peak RSS;
@@ -34,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import crawl_throughput as ct
+import _lib as bench  # servers, measured subprocesses, the registry (benchmarks/_lib.py)
+import _site as site_gen  # the generated portal all throughput benchmarks crawl
 
 RATIO_GOAL = 0.3
 _REVALIDATED = re.compile(r"unchanged since the previous run \(304\):.*\(total (\d+)")
@@ -59,7 +61,7 @@ def db_size(db: Path) -> int:
 
 def crawl(command: list[str], registry: Path, db: Path, workdir: Path, label: str, *extra: str) -> Run:
     log = workdir / f"{label}.log"
-    seconds, cpu, rss, rc = ct.measure_child(
+    seconds, cpu, rss, rc = bench.measure_child(
         [*command, "crawl", "--config", str(registry), "--db", str(db), "-q", *extra], workdir, log)
     with sqlite3.connect(db) as con:
         run_id = con.execute("SELECT id FROM runs ORDER BY started_at DESC, id DESC").fetchone()[0]
@@ -73,7 +75,7 @@ def profile(registry: Path, db: Path, workdir: Path) -> None:
     """One more re-crawl under cProfile (in a subprocess: Twisted's reactor runs once per process)."""
     out = workdir / "recrawl.prof"
     log = workdir / "profile.log"
-    ct.measure_child([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "portal_audit", "crawl", "--config",
+    bench.measure_child([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "portal_audit", "crawl", "--config",
                      str(registry), "--db", str(db), "-q"], workdir, log)
     if not out.exists():
         print(f"profile failed, see {log}")
@@ -95,20 +97,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-reference", action="store_true", help="skip run 3 (re-crawl with --no-cache)")
     args = parser.parse_args(argv)
 
-    ready = ct.bench_prerequisites(args.server)
+    ready = bench.bench_prerequisites(args.server)
     if ready is None:
         return 2
     command, use_nginx = ready
-    workdir = ct.make_workdir(args.keep, "portal-audit-recrawl-")
-    server: ct.Server | None = None
+    workdir = bench.make_workdir(args.keep, "portal-audit-recrawl-")
+    server: bench.Server | None = None
     try:
         site = workdir / "site"
         if site.exists():
             shutil.rmtree(site)
-        info = ct.generate_site(site, args.pages)
-        server = ct.serve_site(site, workdir, use_nginx)
+        info = site_gen.generate_site(site, args.pages)
+        server = bench.serve_site(site, workdir, use_nginx)
         registry = workdir / "registry.yaml"
-        ct.write_registry(registry, server.base_url, max(3000, info.pages + 100))
+        bench.write_registry(registry, server.base_url, max(3000, info.pages + 100))
         db = workdir / "recrawl.db"
         print(f"site: {info.pages} HTML pages, {info.total_bytes / 1e6:.1f} MB; server: {server.kind}: "
               f"{server.description}")
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"recrawl_ratio: {ratio:.3f}")
         return 0
     finally:
-        ct.stop_server(server)
+        bench.stop_server(server)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 

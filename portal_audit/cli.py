@@ -1,8 +1,13 @@
-"""The ``portal-audit`` command line.
+"""The ``portal-audit`` command line: thin commands over the library.
 
-Exit codes are part of the interface (cron and CI read them): 0 ok, 1 finished but some sites failed,
-2 usage or configuration error, 3 another portal-audit process holds the database's lock, 4 (``run``) the run
-was degraded (nearly every site unreachable for a network reason) and its report was not published.
+Each command parses its options, takes the database's lock when it writes, opens the one store of the
+command (``_store``: click closes both on the way out, whatever happens) and calls the library; the
+stages themselves live in crawl/, a11y/, audit/, export.py, report/ and weekly.py.
+
+Exit codes are part of the interface (cron and CI read them), defined here once: 0 ok, 1 finished but some
+sites failed, 2 usage or configuration error, 3 another portal-audit process holds the database's lock, 4
+(``run``) the run was degraded (nearly every site unreachable for a network reason) and its report was not
+published; 130 interrupted at a prompt (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
@@ -24,10 +29,16 @@ from portal_audit import __version__
 from portal_audit.registry import Registry, RegistryError, load_registry
 from portal_audit.store import StoreError
 
-EXIT_OK, EXIT_SITE_FAILURES, EXIT_USAGE, EXIT_DEGRADED = 0, 1, 2, 4
+if TYPE_CHECKING:
+    from portal_audit.store import Store
+
+EXIT_OK, EXIT_SITE_FAILURES, EXIT_USAGE, EXIT_LOCKED, EXIT_DEGRADED, EXIT_ABORTED = 0, 1, 2, 3, 4, 130
 
 
-def _fail(lines: list[str] | str, code: int = EXIT_USAGE) -> None:
+# --- what every command shares: errors, the registry, the lock and the store -----------------------------
+
+
+def _fail(lines: list[str] | str, code: int = EXIT_USAGE) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         click.echo(f"error: {line}", err=True)
     sys.exit(code)
@@ -47,6 +58,60 @@ def _console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 120)
 
 
+@contextlib.contextmanager
+def _locked(db: Path, command: str) -> Iterator[None]:
+    """Hold the database's lock for a writing command; exit 3 at once when another process has it."""
+    from portal_audit.lock import LockHeld, db_lock
+
+    try:
+        with db_lock(db, command) as lock:
+            if lock.stale:
+                click.echo(f"note: took over the lock of a process that is gone ({_holder(lock.stale)})", err=True)
+            yield
+    except LockHeld as exc:
+        _fail(f"{exc}; try again when it has finished", EXIT_LOCKED)
+
+
+def _holder(holder: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {holder[k]}" for k in ("pid", "started_at", "command") if holder.get(k)) or "unknown"
+
+
+@contextlib.contextmanager
+def _opened(db: Path) -> Iterator[Store]:
+    """A store for the length of a command. A store or checklist problem, at opening or inside the command,
+    becomes ``error: ...`` lines and exit 2; the store is closed either way."""
+    from portal_audit.audit.checklist import ChecklistError
+    from portal_audit.store import Store
+
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        _fail(str(exc))
+    try:
+        yield store
+    except ChecklistError as exc:
+        _fail(exc.problems)
+    except StoreError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
+def _store(db: Path, *, lock: str | None = None) -> Store:
+    """The command's one store, taken under the database's lock when ``lock`` names a writing command.
+
+    Both are resources of the click context (``ctx.with_resource``): closed in reverse order when the command
+    ends, by a return, an error or ``sys.exit``, so no command writes its own open/close/error block.
+    """
+    ctx = click.get_current_context()
+    if lock is not None:
+        ctx.with_resource(_locked(db, lock))
+    return ctx.with_resource(_opened(db))
+
+
+# --- output shared by crawl, run and demo ------------------------------------------------------------------
+
+
 def print_summary(sites: list[dict[str, Any]], db_path: Path, run_id: str, status: str) -> None:
     table = Table(title=f"run {run_id} ({status})")
     for column in ("site", "status", "pages", "errors by kind", "note"):
@@ -61,39 +126,15 @@ def print_summary(sites: list[dict[str, Any]], db_path: Path, run_id: str, statu
     console.print(f"database: {db_path}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="portal-audit")
-def cli() -> None:
-    """Audit a province's government websites: crawl, check, score, report."""
+def revalidation_line(outcome: Any) -> str | None:
+    if not outcome.revalidated:
+        return None
+    counts = ", ".join(f"{site} {n}" for site, n in outcome.revalidated.items())
+    return (f"unchanged since the previous run (304): {counts} (total {sum(outcome.revalidated.values())}; "
+            f"facts reused for {outcome.reused_facts})")
 
 
-def _run_crawl(registry: Registry, db: Path, quiet: bool, verbose: bool, resume: bool = False,
-               http_cache: bool = True) -> tuple[int, str]:
-    from portal_audit.store import Store
-
-    try:
-        store = Store(db)
-    except StoreError as exc:
-        _fail(str(exc))
-    try:
-        resume_id: str | None = None
-        if resume:
-            unfinished = store.resumable_run((s.id, s.url) for s in registry.sites)
-            if unfinished is None:
-                _fail(f"{db}: nothing to resume: no run left running or interrupted that crawled these "
-                      f"{len(registry.sites)} site(s) (same ids and addresses; use the same --site options)")
-            resume_id = unfinished["id"]
-            click.echo(f"resuming run {resume_id} ({unfinished['status']})", err=True)
-        outcome = _crawl_stage(registry, store, resume_id, quiet, verbose=verbose, http_cache=http_cache)
-        print_summary(outcome.sites, db, outcome.run_id, outcome.status)
-        if line := revalidation_line(outcome):
-            click.echo(line)
-    finally:
-        store.close()
-    return (EXIT_SITE_FAILURES if outcome.failed_sites or outcome.status != "finished" else EXIT_OK), outcome.run_id
-
-
-def _crawl_stage(registry: Registry, store: Any, resume_id: str | None, quiet: bool, *, verbose: bool = False,
+def _crawl_stage(registry: Registry, store: Store, resume_id: str | None, quiet: bool, *, verbose: bool = False,
                  http_cache: bool = True) -> Any:
     """Crawl (or resume) with the progress display of a terminal, plain lines elsewhere, nothing when quiet."""
     from portal_audit.crawl.progress import make_progress
@@ -103,19 +144,18 @@ def _crawl_stage(registry: Registry, store: Any, resume_id: str | None, quiet: b
     options: dict[str, Any] = {"log_level": "INFO" if verbose else "ERROR", "resume": resume_id,
                                "http_cache": http_cache}
     if progress is None:
-        outcome = crawl_registry(registry, store, **options)
-    else:
-        with progress:
-            outcome = crawl_registry(registry, store, on_progress=progress, **options)
-    return outcome
+        return crawl_registry(registry, store, **options)
+    with progress:
+        return crawl_registry(registry, store, on_progress=progress, **options)
 
 
-def revalidation_line(outcome: Any) -> str | None:
-    if not outcome.revalidated:
-        return None
-    counts = ", ".join(f"{site} {n}" for site, n in outcome.revalidated.items())
-    return (f"unchanged since the previous run (304): {counts} (total {sum(outcome.revalidated.values())}; "
-            f"facts reused for {outcome.reused_facts})")
+# --- the commands ------------------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="portal-audit")
+def cli() -> None:
+    """Audit a province's government websites: crawl, check, score, report."""
 
 
 @cli.command()
@@ -133,30 +173,20 @@ def crawl(config: str, db: Path, sites: tuple[str, ...], quiet: bool, verbose: b
           no_cache: bool) -> None:
     """Crawl every site of the registry (or --site ones) into a new run of the database."""
     registry = _load(config, sites)
-    with _locked(db, "crawl"):
-        code, _ = _run_crawl(registry, db, quiet, verbose, resume=resume, http_cache=not no_cache)
-    sys.exit(code)
-
-
-def _run_audit(db: Path, run_id: str | None, checklists: list[str] | None,
-               as_of: datetime.date | None = None) -> dict[str, int]:
-    from portal_audit.audit.checklist import ChecklistError
-    from portal_audit.audit.engine import audit_run
-    from portal_audit.store import Store
-
-    try:
-        store = Store(db)
-    except StoreError as exc:
-        _fail(str(exc))
-    try:
-        return audit_run(store, run_id, checklists, as_of)
-    except ChecklistError as exc:
-        _fail(exc.problems)
-    except StoreError as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
-    return {}
+    store = _store(db, lock="crawl")
+    resume_id: str | None = None
+    if resume:
+        unfinished = store.resumable_run((s.id, s.url) for s in registry.sites)
+        if unfinished is None:
+            _fail(f"{db}: nothing to resume: no run left running or interrupted that crawled these "
+                  f"{len(registry.sites)} site(s) (same ids and addresses; use the same --site options)")
+        resume_id = unfinished["id"]
+        click.echo(f"resuming run {resume_id} ({unfinished['status']})", err=True)
+    outcome = _crawl_stage(registry, store, resume_id, quiet, verbose=verbose, http_cache=not no_cache)
+    print_summary(outcome.sites, db, outcome.run_id, outcome.status)
+    if line := revalidation_line(outcome):
+        click.echo(line)
+    sys.exit(EXIT_SITE_FAILURES if outcome.failed_sites or outcome.status != "finished" else EXIT_OK)
 
 
 @cli.command()
@@ -170,29 +200,10 @@ def _run_audit(db: Path, run_id: str | None, checklists: list[str] | None,
               help="Judge freshness as of this day (YYYY-MM-DD; default: the crawl's day).")
 def audit(db: Path, run_id: str | None, checklists: tuple[str, ...], as_of: datetime.datetime | None) -> None:
     """Judge a crawled run against the checklists, from the store alone (no network)."""
-    with _locked(db, "audit"):
-        counts = _run_audit(db, run_id, list(checklists) or None, as_of.date() if as_of else None)
+    from portal_audit.audit.engine import audit_run
+
+    counts = audit_run(_store(db, lock="audit"), run_id, list(checklists) or None, as_of.date() if as_of else None)
     click.echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-
-
-def _run_render(db: Path, run_id: str | None, use_browser: bool, site_ids: list[str] | None = None) -> int:
-    from portal_audit.a11y.stage import A11yStage
-    from portal_audit.store import Store
-
-    try:
-        store = Store(db)
-        run_id = store.run(run_id)["id"]
-    except StoreError as exc:
-        _fail(str(exc))
-    try:
-        stage = A11yStage(store, run_id, use_browser=use_browser, on_site=lambda s: click.echo(s.line()))
-        summaries = stage.run(site_ids)
-    finally:
-        store.close()
-    if stage.browser_error:
-        click.echo(f"rendered accessibility rules NOT CHECKED: {stage.browser_error}", err=True)
-    incomplete = [s for s in summaries if s.rendered_status != "checked" or s.static_status != "checked"]
-    return EXIT_SITE_FAILURES if incomplete else EXIT_OK
 
 
 @cli.command()
@@ -206,9 +217,16 @@ def render(db: Path, run_id: str | None, site_ids: tuple[str, ...], no_browser: 
     The crawled sites must still be reachable for styles, scripts and images (the pages themselves come
     from the store). Exit 1 when some site could not be fully checked (unreachable, or no browser).
     """
-    with _locked(db, "render"):
-        code = _run_render(db, run_id, not no_browser, list(site_ids) or None)
-    sys.exit(code)
+    from portal_audit.a11y.stage import A11yStage
+
+    store = _store(db, lock="render")
+    stage = A11yStage(store, store.run(run_id)["id"], use_browser=not no_browser,
+                      on_site=lambda s: click.echo(s.line()))
+    summaries = stage.run(list(site_ids) or None)
+    if stage.browser_error:
+        click.echo(f"rendered accessibility rules NOT CHECKED: {stage.browser_error}", err=True)
+    incomplete = [s for s in summaries if s.rendered_status != "checked" or s.static_status != "checked"]
+    sys.exit(EXIT_SITE_FAILURES if incomplete else EXIT_OK)
 
 
 @cli.command()
@@ -220,24 +238,245 @@ def render(db: Path, run_id: str | None, site_ids: tuple[str, ...], no_browser: 
 def export(db: Path, run_id: str | None, fmt: str, out: Path | None) -> None:
     """Export one run in the public export format (docs/export.md)."""
     from portal_audit.export import build_export, export_csv, validate_export
-    from portal_audit.store import Store
 
-    try:
-        store = Store(db)
-        try:
-            document = build_export(store, run_id)
-            validate_export(document)
-            text = json.dumps(document, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else \
-                export_csv(document, store)
-        finally:
-            store.close()
-    except StoreError as exc:
-        _fail(str(exc))
+    store = _store(db)
+    document = build_export(store, run_id)
+    validate_export(document)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else \
+        export_csv(document, store)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the published report (index.html, sites/, data/).")
+@click.option("--run", "run_id", default=None, help="Run id (default: the newest run).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def report(db: Path, out: Path, run_id: str | None, lang: str) -> None:
+    """Write the published report: province summary, one scorecard per site, data files."""
+    from portal_audit.report.render import write_report
+
+    store = _store(db)
+    try:
+        index = write_report(store, out, lang=lang, run_id=run_id)
+    except OSError as exc:
+        _fail(f"{out}: cannot write the report there ({exc})")
+    click.echo(f"report: {index}")
+
+
+@cli.command("run")
+@click.option("--config", "-c", required=True, type=click.Path(dir_okay=False), help="Site registry (YAML).")
+@click.option("--db", required=True, type=click.Path(dir_okay=False, path_type=Path), help="SQLite database.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the published report.")
+@click.option("--resume", is_flag=True, help="Continue the newest run if it was interrupted (nothing stored is "
+                                             "fetched again); without it a new run starts.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--no-browser", is_flag=True, help="Static accessibility rules only; rendered rules not checked.")
+@click.option("--quiet", "-q", is_flag=True, help="For cron: no progress, only the final summary.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append the run's log (crawler included) to this file.")
+@click.option("--force-publish", is_flag=True, help="Publish into --out even when the run is degraded (nearly "
+                                                    "every site unreachable for a network reason).")
+def run_command(config: str, db: Path, out: Path, resume: bool, lang: str, no_browser: bool, quiet: bool,
+                log_path: Path | None, force_publish: bool) -> None:
+    """Everything, for cron: crawl → render → audit → score → report, then a summary.
+
+    Exit 0 when every site was fully audited, 1 when the run finished but some sites could not be
+    (unreachable, blocked, no browser) or the run was interrupted, 2 on a usage or configuration error,
+    3 when another portal-audit process holds the database, 4 when the run was degraded: all or nearly all
+    sites unreachable for a network reason (most likely this machine's own network), so the published report
+    was kept and this run's report written to OUT.degraded.
+    """
+
+    registry_ = _load(config, ())
+    _writable_folder(out)
+    _setup_log(log_path)
+    echo = (lambda line: logging.getLogger("portal_audit.run").info("%s", line)) if quiet else _echo_and_log
+    result = _weekly(registry_, _store(db, lock="run"), out, quiet=quiet, echo=echo, lang=lang, resume=resume,
+                     use_browser=not no_browser, force_publish=force_publish)
+    if result.crawl_status != "finished":
+        click.echo(f"run {result.run_id} was interrupted; continue it with --resume", err=True)
+    if result.held:
+        click.echo(f"run {result.run_id} degraded: {result.degraded}; the published report was kept. Check this "
+                   f"machine's network, then run again, or publish this run with --resume --force-publish",
+                   err=True)
+        sys.exit(EXIT_DEGRADED)
+    sys.exit(EXIT_OK if result.complete else EXIT_SITE_FAILURES)
+
+
+def _writable_folder(out: Path) -> None:
+    """Fail before any crawling when the report could not be written (a weekly run must not waste an hour)."""
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        _fail(f"{out}: cannot write the report there ({exc.strerror or exc})")
+
+
+def _setup_log(path: Path | None) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{path}: cannot write the log there ({exc.strerror or exc})")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def _weekly(registry: Registry, store: Store, out: Path, *, quiet: bool, echo: Any, **options: Any) -> Any:
+    """run_weekly (portal_audit/weekly.py) with the crawl's progress display and the end-of-run summary;
+    shared by `run` and `demo`."""
+    from portal_audit.weekly import print_run_summary, run_weekly
+
+    try:
+        result = run_weekly(registry, store, out, **options,
+                            crawl=lambda reg, st, resume_id: _logged(_crawl_stage(reg, st, resume_id, quiet), echo),
+                            echo=echo)
+        print_run_summary(result, store, _console())
+    except OSError as exc:   # the report folder (or a degraded run's folder beside it) is not writable
+        _fail(f"{exc.filename or out}: cannot write the report there ({exc.strerror or exc})")
+    return result
+
+
+def _logged(outcome: Any, echo: Any) -> Any:
+    if line := revalidation_line(outcome):
+        echo(line)
+    return outcome
+
+
+def _echo_and_log(line: str) -> None:
+    click.echo(line)
+    logging.getLogger("portal_audit.run").info("%s", line)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("portal-audit-demo"),
+              show_default=True, help="Everything the demo writes (database, registry, report/) goes here.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display, only the summary.")
+def demo(out: Path, quiet: bool) -> None:
+    """Serve the bundled demo province on 127.0.0.1; crawl, render, audit, score and report it (no internet)."""
+    from portal_audit.demo.server import DemoProvince
+
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "audit.db"
+    store = _store(db, lock="demo")
+    with DemoProvince(base_port=0) as province:
+        registry_ = _load(str(province.write_registry(out / "demo.sites.yaml")), ())
+        result = _weekly(registry_, store, out / "report", quiet=quiet, echo=click.echo)
+    surprises = _demo_surprises(store, result.run_id)
+    for line in surprises:
+        click.echo(f"unexpected: {line}", err=True)
+    click.echo(f"demo run {result.run_id} written to {db}" + (" (the old district site is unreachable on purpose)"
+                                                                 if result.not_fully_checked else ""))
+    click.echo(f"next: open {result.report} in a browser; portal-audit export --db {db}")
+    sys.exit(EXIT_SITE_FAILURES if surprises else EXIT_OK)
+
+
+def _demo_surprises(store: Store, run_id: str) -> list[str]:
+    """Sites whose crawl status differs from the demo's answer keys (the demo checks itself)."""
+    import yaml
+
+    from portal_audit.demo.server import DEMO_DIR
+
+    statuses = {s["id"]: s["status"] for s in store.sites(run_id)}
+    out = []
+    for answer_path in sorted((DEMO_DIR / "answers").glob("*.yaml")):
+        expected = yaml.safe_load(answer_path.read_text(encoding="utf-8"))["crawl"]["status"]
+        actual = statuses.get(answer_path.stem)
+        if actual != expected:
+            out.append(f"{answer_path.stem}: crawl status {actual}, expected {expected}")
+    return out
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def history(db: Path, fmt: str) -> None:
+    """List the runs in the database, newest first: status, sites, pages, audited, raw HTML pruned."""
+    from portal_audit.history import list_runs, print_history
+
+    runs = list_runs(_store(db))
+    if fmt == "json":
+        click.echo(json.dumps(runs, ensure_ascii=False, indent=2))
+    else:
+        print_history(runs, _console())
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--from", "from_run", default=None, help="Earlier run (default: the finished run before --to).")
+@click.option("--to", "to_run", default=None, help="Later run (default: the newest run).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff(db: Path, from_run: str | None, to_run: str | None, fmt: str) -> None:
+    """What changed per site between two runs: new, fixed, still open, not comparable.
+
+    A site whose availability changed (outage, timeouts, far fewer pages) or that refused the crawler
+    (HTTP 403) is flagged, and its changes are listed as not checked rather than new or fixed.
+    Exit 2 when there is nothing to compare.
+    """
+    from portal_audit.history import diff_runs, previous_run, print_diff
+
+    store = _store(db)
+    to_id = store.run(to_run)["id"]
+    from_id = store.run(from_run)["id"] if from_run else previous_run(store, to_id)
+    if from_id is None:
+        _fail(f"nothing to compare: no finished run before run {to_id} (see portal-audit history)")
+    if from_id == to_id:
+        _fail(f"nothing to compare: --from and --to are both run {to_id}")
+    result = diff_runs(store, from_id, to_id, _kept_scores(store, from_id), _kept_scores(store, to_id))
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print_diff(result, _console())
+
+
+def _kept_scores(store: Store, run_id: str) -> dict[str, Any]:
+    """Site scores of an audited run (kept in run_scores once computed); empty for a run never audited."""
+    from portal_audit.trend import run_scores
+
+    scores = run_scores(store, run_id)
+    return scores["sites"] if scores else {}
+
+
+@cli.command()
+@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--keep", required=True, type=click.IntRange(min=1), metavar="N",
+              help="Keep the raw HTML of the newest N finished runs.")
+def prune(db: Path, keep: int) -> None:
+    """Remove the raw HTML of older runs (findings, scores' inputs and accessibility results stay), then VACUUM.
+
+    Running and interrupted runs are never pruned. Exit 3 when another portal-audit process holds the database.
+    """
+    from portal_audit.prune import prune as prune_store
+
+    result = prune_store(_store(db, lock="prune"), keep)
+    mb = 1024 * 1024
+    click.echo(f"pruned raw HTML of {len(result['runs_pruned'])} run(s)"
+               + (f" ({', '.join(result['runs_pruned'])}): {result['pages']} page(s), {result['files']} file(s)"
+                  if result["runs_pruned"] else "")
+               + f"; kept {len(result['runs_kept'])}")
+    if result["runs_skipped"]:
+        click.echo(f"not touched (running or interrupted, may be resumed): {', '.join(result['runs_skipped'])}")
+    if result["vacuum_error"]:
+        click.echo(f"warning: VACUUM failed ({result['vacuum_error']}); the space is reused, the file does not "
+                   "shrink until the next prune", err=True)
+    if result["runs_pruned"] and not result["checkpointed"]:
+        click.echo("warning: another connection (Datasette?) is reading the database: the file shrinks at the next "
+                   "checkpoint after it closes", err=True)
+    click.echo(f"database: {result['bytes_before'] / mb:.1f} MB → {result['bytes_after'] / mb:.1f} MB")
 
 
 @cli.group()
@@ -300,151 +539,6 @@ def serve_demo(base_port: int, write_registry: Path | None) -> None:
             click.echo("stopped")
 
 
-@cli.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("portal-audit-demo"),
-              show_default=True, help="Everything the demo writes (database, registry, report/) goes here.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress display, only the summary.")
-def demo(out: Path, quiet: bool) -> None:
-    """Serve the bundled demo province on 127.0.0.1; crawl, render, audit, score and report it (no internet)."""
-    from portal_audit.demo.server import DemoProvince
-
-    out.mkdir(parents=True, exist_ok=True)
-    db = out / "audit.db"
-    with _locked(db, "demo"), DemoProvince(base_port=0) as province:
-        registry_ = _load(str(province.write_registry(out / "demo.sites.yaml")), ())
-        result = _weekly(registry_, db, out / "report", quiet=quiet, echo=click.echo)
-    surprises = _demo_surprises(db, result.run_id)
-    for line in surprises:
-        click.echo(f"unexpected: {line}", err=True)
-    click.echo(f"demo run {result.run_id} written to {db}" + (" (the old district site is unreachable on purpose)"
-                                                                 if result.not_fully_checked else ""))
-    click.echo(f"next: open {result.report} in a browser; portal-audit export --db {db}")
-    sys.exit(EXIT_SITE_FAILURES if surprises else EXIT_OK)
-
-
-def _demo_surprises(db: Path, run_id: str) -> list[str]:
-    """Sites whose crawl status differs from the demo's answer keys (the demo checks itself)."""
-    import yaml
-
-    from portal_audit.demo.server import DEMO_DIR
-    from portal_audit.store import open_store
-
-    with open_store(db) as store:
-        statuses = {s["id"]: s["status"] for s in store.sites(run_id)}
-    out = []
-    for answer_path in sorted((DEMO_DIR / "answers").glob("*.yaml")):
-        expected = yaml.safe_load(answer_path.read_text(encoding="utf-8"))["crawl"]["status"]
-        actual = statuses.get(answer_path.stem)
-        if actual != expected:
-            out.append(f"{answer_path.stem}: crawl status {actual}, expected {expected}")
-    return out
-
-
-# --- history, diff and prune commands (issue #6): added below this line ---
-
-
-def _open_existing(db: Path) -> Any:
-    from portal_audit.store import Store
-
-    try:
-        return Store(db)
-    except StoreError as exc:
-        _fail(str(exc))
-
-
-def _kept_scores(store: Any, run_id: str) -> dict[str, Any]:
-    """Site scores of an audited run (kept in run_scores once computed); empty for a run never audited."""
-    from portal_audit.trend import run_scores
-
-    scores = run_scores(store, run_id)
-    return scores["sites"] if scores else {}
-
-
-@cli.command()
-@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def history(db: Path, fmt: str) -> None:
-    """List the runs in the database, newest first: status, sites, pages, audited, raw HTML pruned."""
-    from portal_audit.history import list_runs, print_history
-
-    store = _open_existing(db)
-    try:
-        runs = list_runs(store)
-    finally:
-        store.close()
-    if fmt == "json":
-        click.echo(json.dumps(runs, ensure_ascii=False, indent=2))
-    else:
-        print_history(runs, _console())
-
-
-@cli.command()
-@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--from", "from_run", default=None, help="Earlier run (default: the finished run before --to).")
-@click.option("--to", "to_run", default=None, help="Later run (default: the newest run).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def diff(db: Path, from_run: str | None, to_run: str | None, fmt: str) -> None:
-    """What changed per site between two runs: new, fixed, still open, not comparable.
-
-    A site whose availability changed (outage, timeouts, far fewer pages) or that refused the crawler
-    (HTTP 403) is flagged, and its changes are listed as not checked rather than new or fixed.
-    Exit 2 when there is nothing to compare.
-    """
-    from portal_audit.history import diff_runs, previous_run, print_diff
-
-    store = _open_existing(db)
-    try:
-        try:
-            to_id = store.run(to_run)["id"]
-            from_id = store.run(from_run)["id"] if from_run else previous_run(store, to_id)
-        except StoreError as exc:
-            _fail(str(exc))
-        if from_id is None:
-            _fail(f"nothing to compare: no finished run before run {to_id} (see portal-audit history)")
-        if from_id == to_id:
-            _fail(f"nothing to compare: --from and --to are both run {to_id}")
-        result = diff_runs(store, from_id, to_id, _kept_scores(store, from_id), _kept_scores(store, to_id))
-    finally:
-        store.close()
-    if fmt == "json":
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
-    else:
-        print_diff(result, _console())
-
-
-@cli.command()
-@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--keep", required=True, type=click.IntRange(min=1), metavar="N",
-              help="Keep the raw HTML of the newest N finished runs.")
-def prune(db: Path, keep: int) -> None:
-    """Remove the raw HTML of older runs (findings, scores' inputs and accessibility results stay), then VACUUM.
-
-    Running and interrupted runs are never pruned. Exit 3 when another portal-audit process holds the database.
-    """
-    from portal_audit.prune import prune as prune_store
-
-    with _locked(db, "prune"):
-        store = _open_existing(db)
-        try:
-            result = prune_store(store, keep)
-        finally:
-            store.close()
-    mb = 1024 * 1024
-    click.echo(f"pruned raw HTML of {len(result['runs_pruned'])} run(s)"
-               + (f" ({', '.join(result['runs_pruned'])}): {result['pages']} page(s), {result['files']} file(s)"
-                  if result["runs_pruned"] else "")
-               + f"; kept {len(result['runs_kept'])}")
-    if result["runs_skipped"]:
-        click.echo(f"not touched (running or interrupted, may be resumed): {', '.join(result['runs_skipped'])}")
-    if result["vacuum_error"]:
-        click.echo(f"warning: VACUUM failed ({result['vacuum_error']}); the space is reused, the file does not "
-                   "shrink until the next prune", err=True)
-    if result["runs_pruned"] and not result["checkpointed"]:
-        click.echo("warning: another connection (Datasette?) is reading the database: the file shrinks at the next "
-                   "checkpoint after it closes", err=True)
-    click.echo(f"database: {result['bytes_before'] / mb:.1f} MB → {result['bytes_after'] / mb:.1f} MB")
-
-
 @cli.command("datasette-metadata")
 def datasette_metadata() -> None:
     """Print the path of the bundled Datasette metadata: datasette audit.db -m "$(portal-audit datasette-metadata)"."""
@@ -453,173 +547,15 @@ def datasette_metadata() -> None:
     click.echo(str(resources.files("portal_audit").joinpath("data/datasette-metadata.yaml")))
 
 
-# --- report and run commands (issues #5, #6): added below this line ---
-
-
-EXIT_LOCKED = 3
-
-
-@contextlib.contextmanager
-def _locked(db: Path, command: str) -> Iterator[None]:
-    """Hold the database's lock for a writing command; exit 3 at once when another process has it."""
-    from portal_audit.lock import LockHeld, db_lock
-
-    try:
-        with db_lock(db, command) as lock:
-            if lock.stale:
-                click.echo(f"note: took over the lock of a process that is gone ({_holder(lock.stale)})", err=True)
-            yield
-    except LockHeld as exc:
-        _fail(f"{exc}; try again when it has finished", EXIT_LOCKED)
-
-
-def _holder(holder: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {holder[k]}" for k in ("pid", "started_at", "command") if holder.get(k)) or "unknown"
-
-
-@cli.command()
-@click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of the published report (index.html, sites/, data/).")
-@click.option("--run", "run_id", default=None, help="Run id (default: the newest run).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def report(db: Path, out: Path, run_id: str | None, lang: str) -> None:
-    """Write the published report: province summary, one scorecard per site, data files."""
-    from portal_audit.report.render import write_report
-    from portal_audit.store import Store
-
-    try:
-        store = Store(db)
-        try:
-            index = write_report(store, out, lang=lang, run_id=run_id)
-        finally:
-            store.close()
-    except StoreError as exc:
-        _fail(str(exc))
-    except OSError as exc:
-        _fail(f"{out}: cannot write the report there ({exc})")
-    click.echo(f"report: {index}")
-
-
-def _writable_folder(out: Path) -> None:
-    """Fail before any crawling when the report could not be written (a weekly run must not waste an hour)."""
-    import tempfile
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        _fail(f"{out}: cannot write the report there ({exc.strerror or exc})")
-
-
-def _setup_log(path: Path | None) -> None:
-    if path is None:
-        return
-    import logging
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError as exc:
-        _fail(f"{path}: cannot write the log there ({exc.strerror or exc})")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-
-
-@cli.command("run")
-@click.option("--config", "-c", required=True, type=click.Path(dir_okay=False), help="Site registry (YAML).")
-@click.option("--db", required=True, type=click.Path(dir_okay=False, path_type=Path), help="SQLite database.")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of the published report.")
-@click.option("--resume", is_flag=True, help="Continue the newest run if it was interrupted (nothing stored is "
-                                             "fetched again); without it a new run starts.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-@click.option("--no-browser", is_flag=True, help="Static accessibility rules only; rendered rules not checked.")
-@click.option("--quiet", "-q", is_flag=True, help="For cron: no progress, only the final summary.")
-@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Append the run's log (crawler included) to this file.")
-@click.option("--force-publish", is_flag=True, help="Publish into --out even when the run is degraded (nearly "
-                                                    "every site unreachable for a network reason).")
-def run_command(config: str, db: Path, out: Path, resume: bool, lang: str, no_browser: bool, quiet: bool,
-                log_path: Path | None, force_publish: bool) -> None:
-    """Everything, for cron: crawl → render → audit → score → report, then a summary.
-
-    Exit 0 when every site was fully audited, 1 when the run finished but some sites could not be
-    (unreachable, blocked, no browser) or the run was interrupted, 2 on a usage or configuration error,
-    3 when another portal-audit process holds the database, 4 when the run was degraded: all or nearly all
-    sites unreachable for a network reason (most likely this machine's own network), so the published report
-    was kept and this run's report written to OUT.degraded.
-    """
-
-    registry_ = _load(config, ())
-    _writable_folder(out)
-    _setup_log(log_path)
-    echo = (lambda line: logging.getLogger("portal_audit.run").info("%s", line)) if quiet else _echo_and_log
-    with _locked(db, "run"):
-        result = _weekly(registry_, db, out, quiet=quiet, echo=echo, lang=lang, resume=resume,
-                         use_browser=not no_browser, force_publish=force_publish)
-    if result.crawl_status != "finished":
-        click.echo(f"run {result.run_id} was interrupted; continue it with --resume", err=True)
-    if result.held:
-        click.echo(f"run {result.run_id} degraded: {result.degraded}; the published report was kept. Check this "
-                   f"machine's network, then run again, or publish this run with --resume --force-publish",
-                   err=True)
-        sys.exit(EXIT_DEGRADED)
-    sys.exit(EXIT_OK if result.complete else EXIT_SITE_FAILURES)
-
-
-def _weekly(registry: Registry, db: Path, out: Path, *, quiet: bool, echo: Any, **options: Any) -> Any:
-    """run_weekly (portal_audit/weekly.py) on an opened store, with the crawl's progress display and the
-    end-of-run summary; shared by `run` and `demo`."""
-    from portal_audit.audit.checklist import ChecklistError
-    from portal_audit.store import Store
-    from portal_audit.weekly import print_run_summary, run_weekly
-
-    try:
-        store = Store(db)
-    except StoreError as exc:
-        _fail(str(exc))
-    try:
-        result = run_weekly(registry, store, out, **options,
-                            crawl=lambda reg, st, resume_id: _logged(_crawl_stage(reg, st, resume_id, quiet), echo),
-                            echo=echo)
-        print_run_summary(result, store, _console())
-    except ChecklistError as exc:
-        _fail(exc.problems)
-    except StoreError as exc:
-        _fail(str(exc))
-    except OSError as exc:   # the report folder (or a degraded run's folder beside it) is not writable
-        _fail(f"{exc.filename or out}: cannot write the report there ({exc.strerror or exc})")
-    finally:
-        store.close()
-    return result
-
-
-def _logged(outcome: Any, echo: Any) -> Any:
-    if line := revalidation_line(outcome):
-        echo(line)
-    return outcome
-
-
-def _echo_and_log(line: str) -> None:
-    click.echo(line)
-    logging.getLogger("portal_audit.run").info("%s", line)
-
-
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_ABORTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
-    except SystemExit:
-        raise
 
 
 if __name__ == "__main__":

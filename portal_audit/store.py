@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -266,7 +266,7 @@ CREATE TABLE IF NOT EXISTS page_speed (
 );
 CREATE INDEX IF NOT EXISTS a11y_results_site_rule ON a11y_results (run_id, site_id, rule);
 -- Scores of a run as its export states them (portal_audit/trend.py), kept for trend charts; site_id '' is the
--- province. Deleted by `audit` and `render` when they replace the run's findings or accessibility results.
+-- province. Dropped by triggers whenever the run's findings or accessibility results change (_stale_score_triggers).
 CREATE TABLE IF NOT EXISTS run_scores (
     run_id TEXT NOT NULL REFERENCES runs(id),
     site_id TEXT NOT NULL,
@@ -299,7 +299,8 @@ MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services, render dis
                    4: "host facts (TLS, http→https, DNS) and live page speed for the technical checks",
                    5: "kept run scores for trends; prune records",
                    6: "findings: reason_template and reason_params (translatable reasons)",
-                   7: "publications: where each weekly run's report went, and degraded runs held back"}
+                   7: "publications: where each weekly run's report went, and degraded runs held back",
+                   8: "triggers: a run's kept scores are dropped when the judgements they were computed from change"}
 
 # Columns added to tables that existed before: (version, table, column, declaration). SCHEMA creates new
 # tables with them; an older store gets them by ALTER TABLE (skipped when the column is already there).
@@ -319,6 +320,28 @@ NETWORK_KINDS = ("timeout", "connection", "dns", "tls")
 
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# Tables whose rows a run's scores are computed from besides the frozen crawl: the judgements of `audit` and the
+# accessibility results of `render`. Any write to them drops the run's kept scores (_stale_score_triggers).
+SCORE_INPUT_TABLES = ("audits", "findings", "services", "a11y_runs", "a11y_sites", "renders", "a11y_results",
+                      "page_speed")
+
+
+def _stale_score_triggers() -> str:
+    """A kept score is never older than what it was computed from: the store drops ``run_scores`` of a run
+    whenever one of its score inputs is inserted, updated or deleted, so no stage has to remember to (and no
+    judging stage depends on the trend module that reads the scores). The WHEN clause keeps the per-row cost
+    of a bulk insert to one index lookup once the scores are gone."""
+    parts = []
+    for table in SCORE_INPUT_TABLES:
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            parts.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_stale_scores AFTER {event} ON {table} "
+                f"WHEN EXISTS (SELECT 1 FROM run_scores WHERE run_id = {row}.run_id) "
+                f"BEGIN DELETE FROM run_scores WHERE run_id = {row}.run_id; END;"
+            )
+    return "\n".join(parts)
 
 
 def _immutability_triggers() -> str:
@@ -368,7 +391,7 @@ class Store:
         if current == SCHEMA_VERSION:
             return
         with self.db.atomic():
-            self.db.executescript(SCHEMA + _immutability_triggers())
+            self.db.executescript(SCHEMA + _immutability_triggers() + _stale_score_triggers())
             for _version, table, column, declaration in ADDED_COLUMNS:
                 columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
                 if column not in columns:

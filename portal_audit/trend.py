@@ -2,8 +2,8 @@
 
 A run's scores are a pure function of its export (portal_audit/scoring.py), but building the export of
 every past run for a trend chart would cost a year of weekly runs each time. So each run's scores are kept
-in ``run_scores`` once computed; ``audit`` and ``render`` delete a run's rows when they replace its
-findings or accessibility results, so a kept score is never older than its inputs.
+in ``run_scores`` once computed; the store's triggers drop a run's rows whenever its findings or
+accessibility results change (store.SCORE_INPUT_TABLES), so a kept score is never older than its inputs.
 """
 
 from __future__ import annotations
@@ -63,7 +63,3 @@ def score_trend(store: Store, upto_run: str, limit: int = TREND_RUNS) -> list[di
                            "province_score": scores["province"], "sites": scores["sites"]})
     return points
 
-
-def forget_scores(store: Store, run_id: str) -> None:
-    """Drop a run's kept scores because its findings or accessibility results are being replaced."""
-    store.db.execute("DELETE FROM run_scores WHERE run_id = ?", (run_id,))

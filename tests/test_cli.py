@@ -43,3 +43,77 @@ def test_export_of_an_empty_database_is_a_clear_error(cli, tmp_path: Path) -> No
     result = cli("export", "--db", str(tmp_path / "audit.db"))
     assert result.returncode == 2
     assert "no runs yet" in result.stderr
+
+
+def _closes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record every Store.close of the command run in this process."""
+    from portal_audit.store import Store
+
+    closed: list[Path] = []
+    real_close = Store.close
+
+    def close(self: Store) -> None:
+        closed.append(self.path)
+        real_close(self)
+
+    monkeypatch.setattr(Store, "close", close)
+    return closed
+
+
+def test_a_failing_command_closes_its_store_and_releases_the_lock(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one store context (ctx.with_resource): an error raised inside the command is one `error:` line and
+    exit 2, and both the store and the database lock are let go on the way out."""
+    from click.testing import CliRunner
+
+    from portal_audit.cli import cli
+    from portal_audit.lock import db_lock
+    from portal_audit.store import Store
+
+    empty, crawled = tmp_path / "audit.db", tmp_path / "crawled.db"
+    Store(empty).close()
+    store = Store(crawled)
+    store.create_run(province="T", registry_path="r.yaml", tool_version="0", engine="scrapy", user_agent="ua",
+                     sites=[{"id": "a", "name": "A", "unit_type": "other", "url": "http://a.vn/", "config": "{}"}])
+    store.close()
+    closed = _closes(monkeypatch)
+    for db, args, message in ((empty, ["audit"], "no runs yet"),
+                              (crawled, ["audit", "--checklist", "nope"], "nope: no such checklist"),
+                              (empty, ["render", "--no-browser"], "no runs yet"),
+                              (empty, ["diff"], "no runs yet"),
+                              (empty, ["export"], "no runs yet"),
+                              (empty, ["history"], None)):
+        result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+        if message is None:
+            assert result.exit_code == 0, result.output
+        else:
+            assert result.exit_code == 2, (args, result.output, result.exception)
+            assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr
+        assert closed == [db], args
+        closed.clear()
+        with db_lock(db, "test"):  # raises LockHeld if the command had kept the lock
+            pass
+
+
+def test_a_held_lock_exits_3_before_the_store_is_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from portal_audit.cli import EXIT_LOCKED, cli
+    from portal_audit.lock import db_lock
+    from portal_audit.store import Store
+
+    db = tmp_path / "audit.db"
+    Store(db).close()
+    closed = _closes(monkeypatch)
+    with db_lock(db, "another"):
+        result = CliRunner().invoke(cli, ["audit", "--db", str(db)])
+    assert result.exit_code == EXIT_LOCKED == 3
+    assert "try again when it has finished" in result.stderr
+    assert closed == []
+
+
+def test_exit_codes_are_the_documented_ones() -> None:
+    """cron and CI read them (README, docs/operations.md): the numbers never change."""
+    from portal_audit import cli
+
+    assert (cli.EXIT_OK, cli.EXIT_SITE_FAILURES, cli.EXIT_USAGE, cli.EXIT_LOCKED, cli.EXIT_DEGRADED) == (0, 1, 2, 3, 4)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal_audit.store import SCHEMA_VERSION, BufferedWriter, Store, StoreError
+from portal_audit.store import SCHEMA_VERSION, SCORE_INPUT_TABLES, BufferedWriter, Store, StoreError
 
 
 def new_run(store: Store) -> str:
@@ -95,7 +95,7 @@ def test_database_opens_in_datasette_as_is(tmp_path: Path) -> None:
 
 def test_a_version_5_store_gains_the_reason_columns(tmp_path: Path) -> None:
     """Version 6 adds two columns to an existing table: ALTER TABLE on open, once, rows kept; version 7 adds
-    a table."""
+    a table, version 8 the stale-score triggers."""
     path = tmp_path / "old.db"
     store = Store(path)
     run_id = new_run(store)
@@ -107,6 +107,10 @@ def test_a_version_5_store_gains_the_reason_columns(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     db.executescript("ALTER TABLE findings DROP COLUMN reason_template; ALTER TABLE findings DROP COLUMN "
                      "reason_params; DROP TABLE publications; DELETE FROM schema_migrations WHERE version >= 6;")
+    stale = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
+                                      "'%_stale_scores'")]
+    assert len(stale) == 3 * len(SCORE_INPUT_TABLES)
+    db.executescript("".join(f"DROP TRIGGER {name};" for name in stale))
     db.commit()
     db.close()
     for _ in range(2):  # the second open finds the current version and changes nothing
@@ -116,6 +120,57 @@ def test_a_version_5_store_gains_the_reason_columns(tmp_path: Path) -> None:
         row = next(store.query("SELECT reason, reason_template FROM findings"))
         assert row == {"reason": "old reason", "reason_template": None}
         versions = [r[0] for r in store.db.execute("SELECT version FROM schema_migrations ORDER BY version")]
-        assert versions == list(range(1, SCHEMA_VERSION + 1)) and SCHEMA_VERSION == 7
+        assert versions == list(range(1, SCHEMA_VERSION + 1)) and SCHEMA_VERSION == 8
         assert "publications" in store.db.table_names()
+        assert {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")} >= set(stale)
         store.close()
+
+
+def kept_scores(store: Store, run_id: str) -> int:
+    return store.db.execute("SELECT count(*) FROM run_scores WHERE run_id = ?", (run_id,)).fetchone()[0]
+
+
+def keep_scores(store: Store, run_id: str) -> None:
+    store.db["run_scores"].insert_all([{"run_id": run_id, "site_id": "a", "score": 50.0},
+                                       {"run_id": run_id, "site_id": "", "score": 50.0}])
+
+
+SCORE_INPUT_ROWS = {
+    "audits": {"checklists": "[]"},
+    "findings": {"site_id": "a", "checklist": "c", "item_id": "i", "area": "x", "outcome": "passed"},
+    "services": {"site_id": "a", "url": "http://a.vn/dv"},
+    "a11y_runs": {"status": "running"},
+    "a11y_sites": {"site_id": "a", "static_status": "checked", "rendered_status": "checked"},
+    "renders": {"site_id": "a", "url": "http://a.vn/", "status": "ok"},
+    "a11y_results": {"site_id": "a", "url": "http://a.vn/", "source": "static", "rule": "image-alt",
+                     "outcome": "violation", "node_count": 1},
+    "page_speed": {"site_id": "a", "url": "http://a.vn/", "viewport": "desktop"},
+}
+
+
+@pytest.mark.parametrize("table", SCORE_INPUT_TABLES)
+def test_the_store_drops_kept_scores_when_their_inputs_change(tmp_path: Path, table: str) -> None:
+    """Any insert, update or delete of a run's judgements or accessibility results drops that run's kept
+    scores (and only that run's), whichever stage writes them: a trend never shows a score older than its inputs."""
+    store = Store(tmp_path / "audit.db")
+    run_id, other = new_run(store), new_run(store)
+    keep_scores(store, run_id)
+    keep_scores(store, other)
+    store.db[table].insert({"run_id": run_id, **SCORE_INPUT_ROWS[table]})
+    assert kept_scores(store, run_id) == 0 and kept_scores(store, other) == 2
+    for change in (f"UPDATE {table} SET run_id = run_id WHERE run_id = ?", f"DELETE FROM {table} WHERE run_id = ?"):
+        keep_scores(store, run_id)
+        store.db.execute(change, (run_id,))
+        assert kept_scores(store, run_id) == 0, change
+    assert kept_scores(store, other) == 2
+
+
+def test_kept_scores_survive_what_they_do_not_depend_on(tmp_path: Path) -> None:
+    """Saving the scores themselves, a publication record and reading keep them."""
+    store = Store(tmp_path / "audit.db")
+    run_id = new_run(store)
+    keep_scores(store, run_id)
+    store.db.execute("UPDATE run_scores SET grade = 'B' WHERE run_id = ?", (run_id,))
+    store.db["publications"].insert({"run_id": run_id, "out": "r", "state": "published", "at": "now"})
+    list(store.query("SELECT * FROM findings"))
+    assert kept_scores(store, run_id) == 2

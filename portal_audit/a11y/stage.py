@@ -28,7 +28,6 @@ from portal_audit.registry import parse_networks
 from portal_audit.render.browser import BrowserUnavailable, RenderBrowser
 from portal_audit.store import Store, decompress_html, dumps, utcnow
 from portal_audit.technical.speed import Measurement, measure
-from portal_audit.trend import forget_scores
 
 log = logging.getLogger("portal_audit.a11y")
 
@@ -274,7 +273,6 @@ class A11yStage:
         db = self.store.db
         at = utcnow()
         with db.atomic():
-            forget_scores(self.store, self.run_id)
             for table in ("a11y_results", "renders", "page_speed"):
                 db.execute(f"DELETE FROM {table} WHERE run_id = ? AND site_id = ?", [self.run_id, site_id])
             db["a11y_results"].insert_all(rows, batch_size=1000)

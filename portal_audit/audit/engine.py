@@ -32,7 +32,6 @@ from portal_audit.audit.technical import judge_check
 from portal_audit.prune import refuse_pruned
 from portal_audit.render.discover import render_note
 from portal_audit.store import Store, dumps
-from portal_audit.trend import forget_scores
 
 log = logging.getLogger("portal_audit.audit")
 
@@ -272,7 +271,6 @@ def audit_run(store: Store, run_id: str | None = None, override: list[str] | Non
                     "missing": dumps(f.missing), "evidence": dumps([e.as_dict() for e in f.evidence]),
                 })
     with store.db.atomic():
-        forget_scores(store, run_id)
         store.db.execute("DELETE FROM findings WHERE run_id = ?", (run_id,))
         store.db.execute("DELETE FROM services WHERE run_id = ?", (run_id,))
         if finding_rows:
