@@ -390,7 +390,7 @@ class SiteSpider(scrapy.Spider):
         self.progress.checks += 1
         return self._probe_request(url, "external", referrer)
 
-    def page_failed(self, failure: Failure) -> Iterator[Any]:
+    def page_failed(self, failure: Failure) -> Iterator[Item | Request]:
         meta = failure.request.meta
         self.progress.fetched += 1
         kind, detail = classify(failure)
@@ -398,7 +398,8 @@ class SiteSpider(scrapy.Spider):
 
     # --- redirects -------------------------------------------------------------------------------------
 
-    def _follow_redirect(self, response: Response, meta: dict[str, Any], next_request: Any) -> Iterator[Any]:
+    def _follow_redirect(self, response: Response, meta: dict[str, Any],
+                         next_request: Any) -> Iterator[Item | Request]:
         """Follow one hop ourselves, so every hop is recorded and loops are named, not dropped."""
         location = _header(response, "Location")
         chain = [*meta["pa_redirects"], {"url": response.url, "status": response.status}]
@@ -430,7 +431,7 @@ class SiteSpider(scrapy.Spider):
         yield from next_request(response, meta, target, chain)
 
     def _page_redirect_target(self, response: Response, meta: dict[str, Any], target: str,
-                              chain: list[dict[str, Any]]) -> Iterator[Any]:
+                              chain: list[dict[str, Any]]) -> Iterator[Item | Request]:
         if meta["pa_depth"] == 0 and not self.scope.same_host(target) and not self.site.scope:
             # The registered address moved (http -> https://www., a new domain): follow the site there.
             self.scope = self.scope.with_host_of(target)
@@ -449,7 +450,7 @@ class SiteSpider(scrapy.Spider):
 
     # --- documents and external links -----------------------------------------------------------------
 
-    def parse_probe(self, response: Response) -> Iterator[Any]:
+    def parse_probe(self, response: Response) -> Iterator[Item | Request]:
         meta = response.meta
         if 300 <= response.status < 400:
             yield from self._follow_redirect(response, meta, self._probe_redirect_target)
@@ -464,11 +465,11 @@ class SiteSpider(scrapy.Spider):
                               length=_content_length(response), error=None, detail=None)
 
     def _probe_redirect_target(self, response: Response, meta: dict[str, Any], target: str,
-                               chain: list[dict[str, Any]]) -> Iterator[Any]:
+                               chain: list[dict[str, Any]]) -> Iterator[Item | Request]:
         yield self._probe_request(target, meta["pa_kind"], meta["pa_referrer"], meta["pa_method"], chain,
                                   meta["pa_origin"])
 
-    def probe_failed(self, failure: Failure) -> Iterator[Any]:
+    def probe_failed(self, failure: Failure) -> Iterator[Item | Request]:
         meta = failure.request.meta
         kind, detail = classify(failure)
         if kind in ("blocked_private", "blocked_scheme"):
@@ -496,7 +497,7 @@ class SiteSpider(scrapy.Spider):
     def _new_sitemap(self, url: str) -> bool:
         return self.scope.same_host(url) and url not in self.sitemaps_seen and len(self.sitemaps_seen) < MAX_SITEMAPS
 
-    def parse_robots(self, response: Response) -> Iterator[Any]:
+    def parse_robots(self, response: Response) -> Iterator[Item | Request]:
         yield self._site_file_row(response, "robots", response.body)
         if response.status >= 400:
             return
@@ -506,7 +507,7 @@ class SiteSpider(scrapy.Spider):
             if url and self._new_sitemap(url):
                 yield from self._sitemap_or_replay(url)
 
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+    def parse_sitemap(self, response: Response) -> Iterator[Item | Request]:
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
@@ -540,7 +541,7 @@ class SiteSpider(scrapy.Spider):
                 if request is not None:
                     yield request
 
-    def site_file_failed(self, failure: Failure) -> Iterator[Any]:
+    def site_file_failed(self, failure: Failure) -> Iterator[Item | Request]:
         kind, detail = classify(failure)
         meta = failure.request.meta
         yield SiteFile(self.run_id, self.site.id, url=failure.request.url, kind=meta.get("pa_file"), status=None,
