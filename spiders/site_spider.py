@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.errors import classify
+from portal_audit.crawl.items import Document, FetchError, Item, Link, LinkCheck, Page, PageItem, SiteFile, write
 from portal_audit.crawl.pagefacts import PageFacts, parse_page
 from portal_audit.crawl.resume import ResumeState
 from portal_audit.crawl.robots import ROBOTS_MAX_BYTES
@@ -256,27 +257,22 @@ class SiteSpider(scrapy.Spider):
 
     # --- recording -------------------------------------------------------------------------------------
 
-    def _row(self, table: str, **values: Any) -> dict[str, Any]:
-        return {"_table": table, "run_id": self.run_id, "site_id": self.site.id, **values}
-
     def _error(self, url: str, kind: str, detail: str, referrer: str | None,
-               status: int | None = None) -> dict[str, Any]:
+               status: int | None = None) -> FetchError:
         self.progress.errors += 1
-        return self._row("fetch_errors", url=url, kind=kind, status=status, detail=detail[:500],
-                         referrer=referrer, at=utcnow())
+        return FetchError(self.run_id, self.site.id, url=url, kind=kind, status=status, detail=detail[:500],
+                          referrer=referrer, at=utcnow())
 
     def _refuse(self, url: str, kind: str, detail: str, referrer: str | None) -> None:
         """Record a refused URL once; written directly because it happens outside a callback's output."""
         if url in self.refused:
             return
         self.refused.add(url)
-        item = self._error(url, kind, detail, referrer)
-        item.pop("_table")
-        self.writer.add("fetch_errors", item)
+        write(self.writer, self._error(url, kind, detail, referrer))
 
     # --- pages -----------------------------------------------------------------------------------------
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    def parse_page(self, response: Response) -> Iterator[Item | Request]:
         meta = response.meta
         self.progress.fetched += 1
         if 300 <= response.status < 400:
@@ -286,9 +282,9 @@ class SiteSpider(scrapy.Spider):
         elapsed = int(meta.get("download_latency", 0) * 1000)  # time to headers, set by Scrapy
         body = response.body
         if not _is_html(ctype, body):
-            yield self._row("documents", url=meta["pa_origin"], found_on=meta["pa_referrer"], method="GET",
-                            status=response.status, content_type=ctype,
-                            bytes=_content_length(response), error=None, checked_at=utcnow())
+            yield Document(self.run_id, self.site.id, url=meta["pa_origin"], found_on=meta["pa_referrer"],
+                           method="GET", status=response.status, content_type=ctype,
+                           bytes=_content_length(response), error=None, checked_at=utcnow())
             return
         previous = meta.get("pa_cached_page") if "cached" in response.flags else None
         if previous is not None:
@@ -307,10 +303,10 @@ class SiteSpider(scrapy.Spider):
             decoded = decode_html(body, ctype)
             declared, detected, issue = decoded.declared, decoded.detected, decoded.issue
             facts = parse_page(decoded.text, response.url)
-        row = self._row(
-            "pages", url=meta["pa_origin"], final_url=response.url, status=response.status, content_type=ctype,
-            declared_encoding=declared, detected_encoding=detected,
-            encoding_issue=issue, bytes=len(body), elapsed_ms=elapsed, depth=meta["pa_depth"],
+        page = Page(
+            self.run_id, self.site.id, url=meta["pa_origin"], final_url=response.url, status=response.status,
+            content_type=ctype, declared_encoding=declared, detected_encoding=detected, encoding_issue=issue,
+            bytes=len(body), elapsed_ms=elapsed, depth=meta["pa_depth"],
             referrer=meta["pa_referrer"], fetched_at=utcnow(), title=facts.title, lang=facts.lang,
             template_fp=facts.template_fp, redirects=dumps(meta["pa_redirects"]) if meta["pa_redirects"] else None,
             headers=_headers_json(response), html_zlib=html_zlib or compress_html(body),
@@ -318,25 +314,20 @@ class SiteSpider(scrapy.Spider):
         # The page row and what it implies (its error, its links) leave as ONE item, written in one batch: a
         # crash can never keep a page without its links, which a resumed crawl would then never follow.
         if response.status >= 400:
-            error = self._error(meta["pa_origin"], "http", f"HTTP {response.status}", meta["pa_referrer"],
-                                response.status)
-            error.pop("_table")
-            row["_with"] = [("fetch_errors", [error])]
-            yield row
+            yield PageItem(page, error=self._error(meta["pa_origin"], "http", f"HTTP {response.status}",
+                                                   meta["pa_referrer"], response.status))
             return
-        requests, rows = self._links(response.url, facts, meta["pa_depth"], canonical)
-        if rows:
-            row["_with"] = [("links", rows)]
-        yield row
+        requests, links = self._links(response.url, facts, meta["pa_depth"], canonical)
+        yield PageItem(page, links=links)
         yield from requests
 
     def _links(self, page_url: str, facts: Any, depth: int,
-               canonical: bool = False) -> tuple[list[Request], list[dict[str, Any]]]:
+               canonical: bool = False) -> tuple[list[Request], list[Link]]:
         """What the page links to: requests to schedule, and its link rows (stored with the page, in one item).
 
         ``canonical``: the link URLs are already canonical (facts reused from a stored page's link rows).
         """
-        rows: list[dict[str, Any]] = []
+        rows: list[Link] = []
         requests: list[Request] = []
         for link in facts.refused:
             rows.append(self._link_row(page_url, link.url[:2000], link, "refused"))
@@ -359,9 +350,9 @@ class SiteSpider(scrapy.Spider):
                 requests.append(request)
         return requests, rows
 
-    def _link_row(self, page_url: str, url: str, link: Any, kind: str) -> dict[str, Any]:
-        return {"run_id": self.run_id, "site_id": self.site.id, "from_url": page_url, "to_url": url,
-                "anchor": link.anchor, "kind": kind, "rel": link.rel}
+    def _link_row(self, page_url: str, url: str, link: Any, kind: str) -> Link:
+        return Link(self.run_id, self.site.id, from_url=page_url, to_url=url, anchor=link.anchor, kind=kind,
+                    rel=link.rel)
 
     def _refused_host(self, url: str) -> Refusal | None:
         """Why a link's host (a private address written as a literal or ``localhost``) may not be fetched, when
@@ -399,7 +390,7 @@ class SiteSpider(scrapy.Spider):
         self.progress.checks += 1
         return self._probe_request(url, "external", referrer)
 
-    def page_failed(self, failure: Failure) -> Iterator[Any]:
+    def page_failed(self, failure: Failure) -> Iterator[Item | Request]:
         meta = failure.request.meta
         self.progress.fetched += 1
         kind, detail = classify(failure)
@@ -407,7 +398,8 @@ class SiteSpider(scrapy.Spider):
 
     # --- redirects -------------------------------------------------------------------------------------
 
-    def _follow_redirect(self, response: Response, meta: dict[str, Any], next_request: Any) -> Iterator[Any]:
+    def _follow_redirect(self, response: Response, meta: dict[str, Any],
+                         next_request: Any) -> Iterator[Item | Request]:
         """Follow one hop ourselves, so every hop is recorded and loops are named, not dropped."""
         location = _header(response, "Location")
         chain = [*meta["pa_redirects"], {"url": response.url, "status": response.status}]
@@ -439,7 +431,7 @@ class SiteSpider(scrapy.Spider):
         yield from next_request(response, meta, target, chain)
 
     def _page_redirect_target(self, response: Response, meta: dict[str, Any], target: str,
-                              chain: list[dict[str, Any]]) -> Iterator[Any]:
+                              chain: list[dict[str, Any]]) -> Iterator[Item | Request]:
         if meta["pa_depth"] == 0 and not self.scope.same_host(target) and not self.site.scope:
             # The registered address moved (http -> https://www., a new domain): follow the site there.
             self.scope = self.scope.with_host_of(target)
@@ -451,14 +443,14 @@ class SiteSpider(scrapy.Spider):
             yield request
             return
         # Left the site, or reached a page already crawled: record where the URL leads and stop.
-        yield self._row("pages", url=meta["pa_origin"], final_url=target, status=response.status,
-                        content_type=_header(response, "Content-Type"), bytes=len(response.body),
-                        depth=meta["pa_depth"], referrer=meta["pa_referrer"], fetched_at=utcnow(),
-                        redirects=dumps(chain), headers=_headers_json(response))
+        yield Page(self.run_id, self.site.id, url=meta["pa_origin"], final_url=target, status=response.status,
+                   content_type=_header(response, "Content-Type"), bytes=len(response.body),
+                   depth=meta["pa_depth"], referrer=meta["pa_referrer"], fetched_at=utcnow(),
+                   redirects=dumps(chain), headers=_headers_json(response))
 
     # --- documents and external links -----------------------------------------------------------------
 
-    def parse_probe(self, response: Response) -> Iterator[Any]:
+    def parse_probe(self, response: Response) -> Iterator[Item | Request]:
         meta = response.meta
         if 300 <= response.status < 400:
             yield from self._follow_redirect(response, meta, self._probe_redirect_target)
@@ -473,11 +465,11 @@ class SiteSpider(scrapy.Spider):
                               length=_content_length(response), error=None, detail=None)
 
     def _probe_redirect_target(self, response: Response, meta: dict[str, Any], target: str,
-                               chain: list[dict[str, Any]]) -> Iterator[Any]:
+                               chain: list[dict[str, Any]]) -> Iterator[Item | Request]:
         yield self._probe_request(target, meta["pa_kind"], meta["pa_referrer"], meta["pa_method"], chain,
                                   meta["pa_origin"])
 
-    def probe_failed(self, failure: Failure) -> Iterator[Any]:
+    def probe_failed(self, failure: Failure) -> Iterator[Item | Request]:
         meta = failure.request.meta
         kind, detail = classify(failure)
         if kind in ("blocked_private", "blocked_scheme"):
@@ -487,27 +479,25 @@ class SiteSpider(scrapy.Spider):
 
     def _probe_row(self, meta: dict[str, Any], *, status: int | None, final_url: str | None,
                    content_type: str | None, length: int | None, error: str | None,
-                   detail: str | None) -> dict[str, Any]:
+                   detail: str | None) -> Document | LinkCheck:
         if meta["pa_kind"] == "document":
-            return self._row("documents", url=meta["pa_origin"], found_on=meta["pa_referrer"],
-                             method=meta["pa_method"], status=status, content_type=content_type, bytes=length,
-                             error=error, checked_at=utcnow())
-        row = self._row("link_checks", url=meta["pa_origin"], method=meta["pa_method"], status=status,
-                        error=error, detail=detail, final_url=final_url, checked_at=utcnow())
-        row.pop("site_id")
-        return row
+            return Document(self.run_id, self.site.id, url=meta["pa_origin"], found_on=meta["pa_referrer"],
+                            method=meta["pa_method"], status=status, content_type=content_type, bytes=length,
+                            error=error, checked_at=utcnow())
+        return LinkCheck(self.run_id, url=meta["pa_origin"], method=meta["pa_method"], status=status, error=error,
+                         detail=detail, final_url=final_url, checked_at=utcnow())
 
     # --- robots.txt and sitemaps ----------------------------------------------------------------------
 
-    def _site_file_row(self, response: Response, kind: str, body: bytes) -> dict[str, Any]:
-        return self._row("site_files", url=response.url, kind=kind, status=response.status,
-                         content_type=_header(response, "Content-Type"), bytes=len(response.body), error=None,
-                         body_zlib=compress_html(body) if response.status < 400 else None, fetched_at=utcnow())
+    def _site_file_row(self, response: Response, kind: str, body: bytes) -> SiteFile:
+        return SiteFile(self.run_id, self.site.id, url=response.url, kind=kind, status=response.status,
+                        content_type=_header(response, "Content-Type"), bytes=len(response.body), error=None,
+                        body_zlib=compress_html(body) if response.status < 400 else None, fetched_at=utcnow())
 
     def _new_sitemap(self, url: str) -> bool:
         return self.scope.same_host(url) and url not in self.sitemaps_seen and len(self.sitemaps_seen) < MAX_SITEMAPS
 
-    def parse_robots(self, response: Response) -> Iterator[Any]:
+    def parse_robots(self, response: Response) -> Iterator[Item | Request]:
         yield self._site_file_row(response, "robots", response.body)
         if response.status >= 400:
             return
@@ -517,7 +507,7 @@ class SiteSpider(scrapy.Spider):
             if url and self._new_sitemap(url):
                 yield from self._sitemap_or_replay(url)
 
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+    def parse_sitemap(self, response: Response) -> Iterator[Item | Request]:
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
@@ -551,11 +541,11 @@ class SiteSpider(scrapy.Spider):
                 if request is not None:
                     yield request
 
-    def site_file_failed(self, failure: Failure) -> Iterator[Any]:
+    def site_file_failed(self, failure: Failure) -> Iterator[Item | Request]:
         kind, detail = classify(failure)
         meta = failure.request.meta
-        yield self._row("site_files", url=failure.request.url, kind=meta.get("pa_file"), status=None,
-                        content_type=None, bytes=None, error=kind, body_zlib=None, fetched_at=utcnow())
+        yield SiteFile(self.run_id, self.site.id, url=failure.request.url, kind=meta.get("pa_file"), status=None,
+                       content_type=None, bytes=None, error=kind, body_zlib=None, fetched_at=utcnow())
         if kind in ("blocked_private", "blocked_scheme"):
             yield self._error(failure.request.url, kind, detail, None)
 

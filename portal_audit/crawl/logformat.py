@@ -11,11 +11,7 @@ from typing import Any
 
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 
-
-def _name(item: Any) -> str:
-    if isinstance(item, dict):
-        return f"{item.get('_table', 'item')} {str(item.get('url') or item.get('to_url') or '')[:200]}"
-    return type(item).__name__
+from portal_audit.crawl.items import describe as _name
 
 
 class ItemNamingLogFormatter(LogFormatter):

@@ -12,13 +12,16 @@ whose crawler had ended normally are kept as they are, the others continue from 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from twisted.internet.defer import Deferred, DeferredList, DeferredSemaphore
 
 from portal_audit import __version__
@@ -48,19 +51,72 @@ class CrawlOutcome:
         return [s for s in self.sites if s["status"] in ("unreachable", "pending")]
 
 
-class _Process(CrawlerProcess):
-    """CrawlerProcess that remembers a Ctrl-C/SIGTERM, so sites not yet started are not started."""
+class Interrupt:
+    """Remembers a Ctrl-C/SIGTERM, so sites not yet started are not started, and stops the crawl gracefully.
 
-    interrupted = False
+    Scrapy's CrawlerProcess does the same through private methods; here the process is started with
+    ``install_signal_handlers=False`` and these handlers stand in for Scrapy's: the first signal stops every
+    crawler cleanly (batches written stay), a second one stops the reactor at once. The previous handlers
+    come back when the crawl is over, so a SIGTERM during the later stages (render, audit, report) stops them.
+    ``call`` hands work to the reactor's thread (``reactor.callFromThread`` unless a test gives another).
+    """
 
-    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+    def __init__(self, process: CrawlerProcess, call: Callable[..., Any] | None = None):
+        self.process = process
+        self.interrupted = False
+        self._call = call
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if self._call is None:
+            from twisted.internet import reactor
+
+            self._call = reactor.callFromThread
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[signum] = signal.signal(signum, self._first)
+            except ValueError:  # not the main thread: the caller keeps its handlers, Ctrl-C is its business
+                return
+
+    def restore(self) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        self._previous.clear()
+
+    def _first(self, signum: int, frame: Any) -> None:
+        assert self._call is not None
         self.interrupted = True
-        super()._signal_shutdown(signum, frame)
+        for other in self._previous:
+            signal.signal(other, self._second)
+        # A signal handler must not log or touch the reactor's state: hand both to the reactor's thread.
+        self._call(log.info, "received %s, stopping the crawl gracefully; send again to force",
+                   signal.Signals(signum).name)
+        self._call(self._graceful_stop)
 
-    def site_crawler(self, settings: Any) -> Crawler:
-        init_reactor = not self._initialized_reactor
-        self._initialized_reactor = True
-        return Crawler(SiteSpider, settings, init_reactor=init_reactor)
+    def _graceful_stop(self) -> None:
+        self.process.stop().addBoth(_stop_reactor)
+
+    def _second(self, signum: int, frame: Any) -> None:
+        assert self._call is not None
+        for other in self._previous:
+            signal.signal(other, signal.SIG_IGN)
+        self._call(log.info, "received %s twice, stopping the crawl now", signal.Signals(signum).name)
+        self._call(_stop_reactor)
+
+
+def _stop_reactor(result: Any = None) -> Any:
+    from twisted.internet import reactor
+
+    with contextlib.suppress(RuntimeError):  # already stopped, or shutting down
+        reactor.stop()
+    return result
+
+
+def _install_reactor(settings: Any) -> None:
+    """The reactor Scrapy's settings name, installed once per process before the first crawler is built (each
+    site's Crawler then finds it installed, as Scrapy's documentation for running from a script shows)."""
+    if not is_reactor_installed():
+        install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
 
 
 def site_status(store: Store, run_id: str, site_id: str, finish_reason: str | None) -> dict[str, Any]:
@@ -118,16 +174,17 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
         )
     writer = BufferedWriter(store)
     base = base_settings(log_level, http_cache=http_cache)
-    process = _Process(base)
+    process = CrawlerProcess(base)
+    interrupt = Interrupt(process)
     semaphore = DeferredSemaphore(registry.concurrent_sites)
     progress: list[SiteProgress] = []
     revalidated: dict[str, int] = {}
     reused = [0]
 
     def crawl_site(site: SiteConfig) -> Deferred[Any] | None:
-        if process.interrupted or site.id in done_before:
+        if interrupt.interrupted or site.id in done_before:
             return None
-        crawler = process.site_crawler(site_settings(base, site, registry.user_agent))
+        crawler = Crawler(SiteSpider, site_settings(base, site, registry.user_agent))
         state = load_resume_state(store, run_id, site.id) if resume is not None else None
         started = {} if state is not None and state.pages else {"started_at": utcnow()}
         store.update_site(run_id, site.id, status="crawling", finished_at=None, **started)
@@ -156,8 +213,9 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
         return deferred
 
     if any(site.id not in done_before for site in registry.sites):
+        _install_reactor(base)
         all_done = DeferredList([semaphore.run(crawl_site, site) for site in registry.sites], consumeErrors=True)
-        all_done.addBoth(process._stop_reactor)
+        all_done.addBoth(_stop_reactor)
         if on_progress is not None:
             from twisted.internet import task
 
@@ -170,11 +228,14 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
                 return result
 
             all_done.addBoth(final_progress)
-        process.start(stop_after_crawl=False)
-        _restore_signal_handlers()
+        interrupt.install()
+        try:
+            process.start(stop_after_crawl=False, install_signal_handlers=False)
+        finally:
+            interrupt.restore()
 
     writer.flush()
-    if not process.interrupted and render:
+    if not interrupt.interrupted and render:
         # JavaScript-built menus: render the sites that need it, then recount what they hold.
         from portal_audit.render.discover import discover
 
@@ -184,10 +245,10 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
             if result.pages:
                 store.update_site(run_id, result.site_id,
                                   **site_status(store, run_id, result.site_id, "finished"))
-    if not process.interrupted:
+    if not interrupt.interrupted:
         _gather_host_facts(store, run_id, registry)
-    status = "interrupted" if process.interrupted else "finished"
-    store.finish_run(run_id, status, note="interrupted by a signal" if process.interrupted else None)
+    status = "interrupted" if interrupt.interrupted else "finished"
+    store.finish_run(run_id, status, note="interrupted by a signal" if interrupt.interrupted else None)
     return CrawlOutcome(run_id=run_id, status=status, sites=store.sites(run_id), revalidated=revalidated,
                         reused_facts=reused[0], resumed=resume is not None)
 
@@ -203,17 +264,3 @@ def _gather_host_facts(store: Store, run_id: str, registry: Registry) -> None:
                        user_agent=registry.user_agent, extra_ca_file=site.tls_ca_file)
         with store.db.atomic():
             store.db["host_facts"].upsert_all(rows(run_id, site.id, site.url, facts), pk=("run_id", "site_id", "kind"))
-
-
-def _restore_signal_handlers() -> None:
-    """Scrapy's Ctrl-C/SIGTERM handlers stay installed after its reactor stops, and then do nothing: a
-    SIGTERM from systemd during the later stages (render, audit, report) would be ignored. Put back the
-    defaults, so those stages stop at once (each writes per site or in one transaction, and a resume
-    continues them)."""
-    import signal
-
-    try:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    except ValueError:  # not the main thread (a crawl started from a worker thread keeps what it has)
-        pass

@@ -32,6 +32,10 @@ BASE_SETTINGS: dict[str, Any] = {
     "HTTPCACHE_POLICY": "portal_audit.crawl.httpcache.AlwaysRevalidatePolicy",
     "HTTPCACHE_STORAGE": "portal_audit.crawl.httpcache.StoreCacheStorage",
     "ITEM_PIPELINES": {"portal_audit.crawl.pipeline.StorePipeline": 100},
+    # Depth is the spider's (``pa_depth``): DepthMiddleware would add one for each redirect hop the spider
+    # follows and for each sitemap level, and would drop a page past DEPTH_LIMIT only after the spider had
+    # counted it against the page budget (tests/test_spider_depth.py). Off, so the crawl has one depth, not two.
+    "SPIDER_MIDDLEWARES": {"scrapy.spidermiddlewares.depth.DepthMiddleware": None},
     # The spider de-duplicates canonical URLs itself; Scrapy's fingerprinting would only cost CPU.
     "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
     "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
