@@ -22,6 +22,7 @@ from portal_audit.audit.contacts import find_address, find_email, find_unlabelle
 from portal_audit.audit.corpus import Page, SiteCorpus, css_path
 from portal_audit.audit.detectors import MAX_EVIDENCE, Evidence, search_form
 from portal_audit.audit.services import Service
+from portal_audit.errorkind import BROKEN_KINDS, REFUSED_KINDS, ErrorKind
 from portal_audit.reasons import (
     code,
     crawl_line,
@@ -35,7 +36,6 @@ from portal_audit.reasons import (
 from portal_audit.text import fold
 
 Verdict = tuple[str, str | None, list[Evidence]]
-BROKEN_KINDS = ("http", "dns", "timeout", "connection", "tls", "too_large", "redirect_loop", "redirect_limit")
 
 
 def _home(corpus: SiteCorpus) -> Page | None:
@@ -155,7 +155,8 @@ def check_broken_internal_links(corpus: SiteCorpus, item: dict[str, Any], servic
     evidence = []
     for (target, template), pages in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:MAX_EVIDENCE]:
         row = broken[target]
-        what = reason("HTTP {status}", status=row["status"]) if row["kind"] == "http" else error_kind(row["kind"])
+        what = (reason("HTTP {status}", status=row["status"]) if row["kind"] == ErrorKind.HTTP
+                else error_kind(row["kind"]))
         snippet = (reason("{target} → {what} (linked from {n} page(s) of one template)", target=target, what=what,
                           n=len(pages)) if template else
                    reason("{target} → {what} (linked from {n} page(s))", target=target, what=what, n=len(pages)))
@@ -171,8 +172,7 @@ def check_broken_external_links(corpus: SiteCorpus, item: dict[str, Any], servic
     if not checked:
         return ("not_checked", reason("external links were not checked (check_external_links: false, or none found)"),
                 [])
-    bad = [r for r in checked if (r["status"] or 0) >= 400 or (r["error"] and r["error"] not in
-                                                                ("blocked_private", "blocked_scheme"))]
+    bad = [r for r in checked if (r["status"] or 0) >= 400 or (r["error"] and r["error"] not in REFUSED_KINDS)]
     if not bad:
         return "passed", None, []
     return ("failed", reason("{n} of {total} external link(s) broken", n=len(bad), total=len(checked)),
