@@ -20,6 +20,7 @@ import yaml
 from portal_audit.a11y.rules import rule_info
 from portal_audit.a11y.summary import page_rows, site_accessibility
 from portal_audit.audit.targets import measure_targets
+from portal_audit.errorkind import BROKEN_KINDS, REFUSED_KINDS, ErrorKind
 from portal_audit.scoring import score_province, score_site
 from portal_audit.store import Store
 
@@ -28,9 +29,6 @@ CSV_COLUMNS = ("site_id", "area", "id", "ref", "outcome", "url", "selector", "sn
 # Added after the contract's columns (a reader by position keeps working): what a webmaster reads in Excel.
 CSV_ADDED_COLUMNS = ("name_vi", "reason_vi")
 MAX_FOUND_ON = 10
-# Failures that make a link broken for a visitor (robots refusals, traps and refused schemes are not).
-BROKEN_KINDS = ("http", "dns", "timeout", "connection", "tls", "too_large", "redirect_loop", "redirect_limit",
-                "other")
 
 
 @cache
@@ -75,7 +73,7 @@ def broken_links(store: Store, run_id: str, site_id: str) -> list[dict[str, Any]
     for url, kind, status, referrer in store.db.execute(
             f"SELECT url, kind, status, referrer FROM fetch_errors WHERE run_id=? AND site_id=? "
             f"AND kind IN ({marks}) ORDER BY id", (run_id, site_id, *BROKEN_KINDS)):
-        out.setdefault(url, {"url": url, "status": status, "error": None if kind == "http" else kind,
+        out.setdefault(url, {"url": url, "status": status, "error": None if kind == ErrorKind.HTTP else kind,
                              "found_on": _found_on(store, run_id, site_id, url, referrer)})
     for url, status, error, found_on in store.db.execute(
             "SELECT url, status, error, found_on FROM documents WHERE run_id=? AND site_id=? "
@@ -87,7 +85,7 @@ def broken_links(store: Store, run_id: str, site_id: str) -> list[dict[str, Any]
             "AND (c.status >= 400 OR c.error IS NOT NULL) "
             "AND c.url IN (SELECT to_url FROM links WHERE run_id=? AND site_id=?) ORDER BY c.url",
             (run_id, run_id, site_id)):
-        if error in ("blocked_private", "blocked_scheme"):
+        if error in REFUSED_KINDS:
             continue
         out.setdefault(url, {"url": url, "status": status, "error": error,
                              "found_on": _found_on(store, run_id, site_id, url)})

@@ -28,9 +28,10 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal_audit.errorkind import NETWORK_KINDS
 from portal_audit.prune import PRUNE_TABLE
 from portal_audit.publishing import DEGRADED_RUNS_SQL
-from portal_audit.store import NETWORK_KINDS, Store, StoreError
+from portal_audit.store import Store, StoreError
 
 # --- thresholds (docs/operations.md repeats them) ------------------------------------------------------------
 # A partial crawl is "degraded" when network failures are at least this share of the URLs it tried

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from portal_audit.store import NETWORK_KINDS, Store, utcnow
+from portal_audit.errorkind import NETWORK_KINDS
+from portal_audit.store import Store, utcnow
 
 # The share of a run's sites that must be unreachable for a network reason (DNS, connection, timeout, TLS: a
 # wrong clock fails every certificate) before the run is degraded. docs/operations.md repeats it.

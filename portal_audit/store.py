@@ -309,13 +309,6 @@ ADDED_COLUMNS = [(6, "findings", "reason_template", "TEXT"), (6, "findings", "re
 # Tables whose rows belong to a run and so freeze with it.
 RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors", "host_facts")
 
-ERROR_KINDS = (
-    "dns", "timeout", "connection", "tls", "http", "too_large", "robots", "redirect_loop", "redirect_limit",
-    "blocked_private", "blocked_scheme", "trap", "budget", "other",
-)
-# The kinds that say the crawler got no answer (nothing can be said about the page), as opposed to an answer
-# that was bad or refused.
-NETWORK_KINDS = ("timeout", "connection", "dns", "tls")
 
 
 def utcnow() -> str:

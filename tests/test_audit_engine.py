@@ -67,7 +67,7 @@ def test_a_reason_is_its_english_text_and_keeps_template_and_params() -> None:
     import json
     import pickle
 
-    from portal_audit.audit.reasons import Reason, join_reasons, known, reason, reason_label
+    from portal_audit.reasons import Reason, join_reasons, reason, reason_label
 
     bad, docs = 1, 4
     made = reason("{n} of {total} document(s) cannot be downloaded", n=bad, total=docs)
@@ -93,9 +93,26 @@ def test_a_reason_is_its_english_text_and_keeps_template_and_params() -> None:
     assert join_reasons(["a", "b"]) == "a; b" and not isinstance(join_reasons(["a", "b"]), Reason)
     assert join_reasons([]) is None
 
-    header = known("HSTS max-age is 30 day(s), less than 180", ["HSTS max-age is {days} day(s), less than 180"])
-    assert isinstance(header, Reason) and header.params == {"days": "30"}
-    assert not isinstance(known("something else", ["HSTS max-age is {days} day(s), less than 180"]), Reason)
+
+
+def test_a_stored_reason_comes_back_with_its_template_and_old_prose_as_is() -> None:
+    """What a gather stage stores (host_facts JSON) the audit reads back translatable, never by matching text."""
+    import json
+
+    from portal_audit.reasons import Reason, crawl_line, from_stored, join_reasons, reason, stored
+
+    made = join_reasons([reason("zone {zone} is signed (validated DS)", zone="gov.vn"),
+                         reason("TLS not checked: {error}", error=crawl_line("timeout"))])
+    kept = json.loads(json.dumps(stored(made)))
+    assert kept["text"] == str(made)  # readable in the database as it is
+    back = from_stored(kept)
+    assert isinstance(back, Reason) and back == made
+    assert (back.template, back.params) == (made.template, made.params)
+    # A fact written by a portal-audit that stored English prose is shown as it is: no template, no guess.
+    old = from_stored("HSTS max-age is 30 day(s), less than 180")
+    assert old == "HSTS max-age is 30 day(s), less than 180" and not isinstance(old, Reason)
+    assert stored("plain") == "plain" and from_stored({"text": "plain"}) == "plain"
+    assert stored(None) is None and from_stored(None) is None
 
 
 def _patterns(value: object) -> list[re.Pattern[str]]:

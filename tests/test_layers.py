@@ -36,8 +36,9 @@ LAYERS: dict[str, str] = {
     "portal_audit.registry": "floor",
     "portal_audit.registry_csv": "floor",
     "portal_audit.prune": "floor",  # refuse_pruned guards audit and render alike
-    "portal_audit.html": "floor",  # issue #17: parse, anchor text, page chrome, selectors (being added)
-    "portal_audit.reasons": "floor",  # issue #17: reasons as objects, shared by inspectors and report (being added)
+    "portal_audit.errorkind": "floor",  # the fetch-error kinds and their groups, read by every stage
+    "portal_audit.html": "floor",  # parse, anchor text, page chrome, selectors
+    "portal_audit.reasons": "floor",  # reasons as objects, shared by inspectors, judges and the report
     "portal_audit.crawl": "gather",
     "portal_audit.spiders": "gather",
     "portal_audit.render": "gather",

@@ -96,21 +96,24 @@ def test_catalogues_load_through_babel_translations() -> None:
     assert resources.files("portal_audit.reports").joinpath("templates/index.html.j2").is_file()
 
 
-# --- the audit engine's reasons (portal_audit/audit/reasons.py) ---------------------------------------------
+# --- the audit engine's reasons (portal_audit/reasons.py) ---------------------------------------------
 
-REASON_KEYWORDS = {"reason": None, "reason_label": None, "reason_template": None}
+REASON_KEYWORDS = {"reason": None, "reason_label": None}
+# Where reasons are worded: the audit, and the inspectors whose findings it judges (headers, TLS, DNS).
+REASON_PACKAGES = ("audit", "technical")
 
 
 def reason_msgids() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT / "portal_audit" / "audit"), [("**.py", "python")], keywords=REASON_KEYWORDS):
-        found.setdefault(message, []).append(f"portal_audit/audit/{filename}:{lineno}")
+    for package in REASON_PACKAGES:
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+                str(ROOT / "portal_audit" / package), [("**.py", "python")], keywords=REASON_KEYWORDS):
+            found.setdefault(message, []).append(f"portal_audit/{package}/{filename}:{lineno}")
     return found
 
 
 def test_every_engine_reason_has_a_vietnamese_translation_with_the_same_placeholders() -> None:
-    from portal_audit.audit.reasons import placeholders
+    from portal_audit.reasons import placeholders
 
     messages = reason_msgids()
     assert len(messages) > 100 and "{n} of {total} document(s) cannot be downloaded" in messages
@@ -125,7 +128,7 @@ def test_every_engine_reason_has_a_vietnamese_translation_with_the_same_placehol
 
 def test_babel_cfg_extracts_the_engine_modules() -> None:
     cfg = (ROOT / "reports" / "babel.cfg").read_text(encoding="utf-8")
-    assert "[python: portal_audit/audit/**.py]" in cfg
+    assert all(f"[python: portal_audit/{package}/**.py]" in cfg for package in REASON_PACKAGES)
     assert all(f"-k {keyword}" in cfg for keyword in REASON_KEYWORDS)
 
 

@@ -251,7 +251,7 @@ def test_engine_reasons_are_marked_english_in_a_vietnamese_report(rendered: Path
 
 
 def _with_templates(document: dict[str, Any]) -> dict[str, Any]:
-    from portal_audit.audit.reasons import english, join_reasons, reason, reason_label
+    from portal_audit.reasons import english, join_reasons, reason, reason_label
 
     doc = copy.deepcopy(document)
     made = {

@@ -318,3 +318,55 @@ def test_missing_intermediate_certificate(ca, ca_file, serve, tmp_path):
     assert "intermediate certificate" in report.verify_error, report.verify_error
     full = serve(leaf)  # the same leaf with its chain is trusted
     assert inspect("localhost", full, ca_file).trusted is True
+
+
+# --- host-name matching (service_identity) and the problems as Reasons ------------------------------------------
+
+def _cert(*dns_names: str, ips: tuple[str, ...] = ()):
+    import ipaddress
+
+    from portal_audit.technical.tls import _Cert
+
+    return _Cert(NOW, NOW + timedelta(days=90), "CN=x", "CN=ca", dns_names,
+                 tuple(ipaddress.ip_address(ip) for ip in ips))
+
+
+@pytest.mark.parametrize(("host", "names", "ips", "expected"), [
+    ("soyte.thanhhoa.gov.vn", ("*.thanhhoa.gov.vn",), (), True),       # a wildcard is one whole left label
+    ("a.soyte.thanhhoa.gov.vn", ("*.thanhhoa.gov.vn",), (), False),
+    ("thanhhoa.gov.vn", ("*.thanhhoa.gov.vn",), (), False),
+    ("soyte.gov.vn", ("*.vn", "soyte.gov.vn"), (), True),              # a malformed entry spoils nothing beside it
+    ("soyte.gov.vn", ("*.vn",), (), False),
+    ("SoYTe.ThanhHoa.gov.vn", ("soyte.thanhhoa.gov.vn.",), (), True),  # case and a trailing dot in the SAN
+    ("203.0.113.7", ("203.0.113.7",), (), False),                      # an IP host needs an IP entry
+    ("203.0.113.7", (), ("203.0.113.7",), True),
+    ("2001:db8::7", ("cong.gov.vn",), ("2001:db8::7",), True),
+    ("2001:db8::8", (), ("2001:db8::7",), False),
+    ("cong.gov.vn", (), ("203.0.113.7",), False),                      # a name is never matched by an IP entry
+    ("sởytế.gov.vn", ("xn--syt-9jz5g.gov.vn",), (), True),              # an IDN host against its A-label
+    ("sởytế.gov.vn", ("syt.gov.vn",), (), False),
+    ("cong.gov.vn", (), (), False),                                    # no subjectAltName: no Common Name fallback
+])
+def test_hostname_matching_follows_rfc_6125(host, names, ips, expected):
+    from portal_audit.technical.tls import _hostname_matches
+
+    assert _hostname_matches(host, _cert(*names, ips=ips)) is expected
+
+
+def test_idn_a_label_is_what_idna_gives():
+    assert "sởytế.gov.vn".encode("idna") == b"xn--syt-9jz5g.gov.vn"
+
+
+def test_problems_are_translatable_reasons_joined_as_verify_error(serve):
+    from portal_audit.reasons import Reason
+
+    stranger = trustme.CA()
+    port = serve(stranger.issue_cert("elsewhere.example", not_before=NOW - timedelta(days=30),
+                                     not_after=NOW - timedelta(days=1)))
+    report = inspect("localhost", port, None)
+    assert report.verify_error == "; ".join(report.problems)
+    assert all(isinstance(p, Reason) for p in report.problems), report.problems
+    assert [p.template for p in report.problems][-2:] == ["certificate has expired", "hostname mismatch"]
+    outcome, why = expiry_outcome(report)
+    assert outcome == "failed" and why.template == "certificate expired on {date} ({days} day(s) ago)"
+    assert why.params == {"date": report.not_after.date().isoformat(), "days": "1"}

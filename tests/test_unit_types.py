@@ -13,7 +13,7 @@ from test_contacts import LIFERAY_LEADERS, corpus, liferay
 from portal_audit import unit_types
 from portal_audit.audit.checklist import load_checklist
 from portal_audit.audit.engine import judge_item
-from portal_audit.audit.reasons import split_reason
+from portal_audit.reasons import split_reason
 from portal_audit.registry import load_registry
 from portal_audit.registry_csv import _unit_type
 from portal_audit.report.reasons import translated_reason

@@ -18,9 +18,9 @@ from urllib.parse import urljoin
 import lxml.html
 import yaml
 
-from portal_audit.audit.reasons import english, error_kind
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.html import Selectors, anchor_text, in_chrome, is_chrome, link_targets, parse_html, skipped_scheme
+from portal_audit.reasons import english, error_kind
 from portal_audit.store import Store, decompress_html
 from portal_audit.text import fold, fold_short
 from portal_audit.urls import Scope, safe_canonical_url

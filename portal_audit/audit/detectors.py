@@ -32,8 +32,8 @@ from portal_audit.audit.contacts import (
     people_with_positions,
 )
 from portal_audit.audit.corpus import MAX_NAV_WORDS, Page, SiteCorpus
-from portal_audit.audit.reasons import Reason, join_reasons, reason, reason_label, split_reason
 from portal_audit.html import footer_regions
+from portal_audit.reasons import Reason, join_reasons, reason, reason_label, split_reason
 from portal_audit.text import fold, fold_short, unfold_span
 from portal_audit.urls import is_document
 

@@ -18,19 +18,16 @@ from portal_audit.audit.checklist import Checklist, default_checklists, load_che
 from portal_audit.audit.corpus import SiteCorpus, load_corpus, site_scope
 from portal_audit.audit.dates import find_dates, newest, working_days_between
 from portal_audit.audit.detectors import DETECTORS, MAX_EVIDENCE, Evidence, Found, text
-from portal_audit.audit.reasons import (
-    crawl_line,
-    english,
-    join_reasons,
-    known,
-    reason,
-    reason_template,
-    split_reason,
-)
 from portal_audit.audit.services import Service, find_services
 from portal_audit.audit.technical import judge_check
 from portal_audit.prune import refuse_pruned
-from portal_audit.render.discover import render_note
+from portal_audit.reasons import (
+    crawl_line,
+    english,
+    join_reasons,
+    reason,
+    split_reason,
+)
 from portal_audit.store import Store, dumps
 
 log = logging.getLogger("portal_audit.audit")
@@ -130,8 +127,13 @@ def _freshness(item: dict[str, Any], found: dict[str, Found], crawl_day: date) -
     return None
 
 
-# render/discover.py's render_note, matched back to a translatable template.
-RENDER_NOTES = [reason_template("navigation built by JavaScript was not rendered ({status})")]
+def _render_note(site: dict[str, Any]) -> str | None:
+    """Say when JavaScript navigation could not be seen: render discovery (render/discover.py) stores its
+    outcome in ``sites.render_status``, and the judgement of it is worded here, with the other reasons."""
+    status = site.get("render_status") or ""
+    if status.startswith(("unavailable", "error")):
+        return reason("navigation built by JavaScript was not rendered ({status})", status=status)
+    return None
 
 
 def _not_crawled(site: dict[str, Any]) -> str:
@@ -209,8 +211,8 @@ def judge_item(corpus: SiteCorpus, site: dict[str, Any], item: dict[str, Any], c
         reasons.append(stale)
     if outcome != "passed" and site["status"] == "partial":
         reasons.append(reason("crawl was partial ({why})", why=crawl_line(site.get("status_reason"))))
-    if outcome != "passed" and (note := render_note(site)):
-        reasons.append(known(note, RENDER_NOTES) or note)
+    if outcome != "passed" and (note := _render_note(site)):
+        reasons.append(note)
     if outcome != "passed" and site.get("budget_exhausted"):
         reasons.append(reason("page budget reached: raise max_pages to see more of the site"))
     unique: list[Evidence] = []

@@ -21,97 +21,22 @@ from urllib.parse import urlsplit
 from portal_audit.audit.contacts import find_address, find_email, find_unlabelled_phone
 from portal_audit.audit.corpus import Page, SiteCorpus
 from portal_audit.audit.detectors import MAX_EVIDENCE, Evidence, search_form
-from portal_audit.audit.reasons import (
+from portal_audit.audit.services import Service
+from portal_audit.errorkind import BROKEN_KINDS, REFUSED_KINDS, ErrorKind
+from portal_audit.html import footer_regions, header_regions
+from portal_audit.reasons import (
     code,
     crawl_line,
     english,
     error_kind,
+    from_stored,
     join_reasons,
-    known,
     reason,
     reason_label,
-    reason_template,
 )
-from portal_audit.audit.services import Service
-from portal_audit.html import footer_regions, header_regions
 from portal_audit.text import fold
 
 Verdict = tuple[str, str | None, list[Evidence]]
-BROKEN_KINDS = ("http", "dns", "timeout", "connection", "tls", "too_large", "redirect_loop", "redirect_limit")
-
-
-# Reasons written as plain English by portal_audit/technical (header analysis, certificate, DNS facts) and
-# matched back to these templates, so the report can translate them (reasons.known).
-HEADER_REASONS = [
-    reason_template("only Content-Security-Policy-Report-Only: it reports, but blocks nothing"),
-    reason_template("no Content-Security-Policy header: nothing limits which scripts the page may run"),
-    reason_template("no X-Content-Type-Options: nosniff header"),
-    reason_template("X-Content-Type-Options is '{value}', not 'nosniff'"),
-    reason_template("CSP frame-ancestors * lets any site frame the pages"),
-    reason_template("X-Frame-Options ALLOW-FROM is ignored by current browsers: use CSP frame-ancestors"),
-    reason_template("X-Frame-Options has a value browsers do not understand (use DENY or SAMEORIGIN)"),
-    reason_template("X-Frame-Options in a <meta> tag is ignored by browsers: send it as an HTTP header"),
-    reason_template("neither X-Frame-Options nor CSP frame-ancestors: any site can frame these pages (clickjacking)"),
-    reason_template("no Referrer-Policy header"),
-    reason_template("Referrer-Policy has no value browsers recognise"),
-    reason_template("Referrer-Policy unsafe-url sends full addresses, query strings included, to every other site"),
-    reason_template("HSTS only applies to pages served over HTTPS"),
-    reason_template("no Strict-Transport-Security header: browsers may still try http:// first"),
-    reason_template("Strict-Transport-Security has no valid max-age"),
-    reason_template("HSTS max-age is {days} day(s), less than 180"),
-    reason_template("no cookies set"),
-    reason_template("cookies sent over plain http:// cannot be protected: see the HTTPS check"),
-    reason_template("{n} of {total} cookie(s) lack flags: {cookies}"),
-    reason_template("software version disclosed by {what}"),
-]
-TLS_REASONS = [
-    reason_template("certificate not read: {why}"),
-    reason_template("certificate is not valid until {date}"),
-    reason_template("certificate expired on {date} ({days} day(s) ago)"),
-    reason_template("certificate expires on {date}, in {days} day(s) (less than {limit})"),
-    reason_template("certificate valid until {date} ({days} days left)"),
-    reason_template("certificate has expired"),
-    reason_template("certificate is not yet valid"),
-    reason_template("hostname mismatch"),
-    reason_template("no certificate could be read"),
-    reason_template("self-signed certificate"),
-    reason_template("self-signed certificate in certificate chain"),
-    reason_template("unable to get local issuer certificate (unknown CA, or the server does not send its "
-                    "intermediate certificate)"),
-    reason_template("unable to verify the first certificate (the server does not send its intermediate "
-                    "certificate)"),
-]
-DNS_REASONS = [
-    reason_template("no host name"),
-    reason_template("the site is addressed by IP, not by a DNS name"),
-    reason_template("{name} is a local or special-use name, not in public DNS"),
-    reason_template("{name} is a single-label name, not in public DNS"),
-    reason_template("{name} does not exist in DNS (NXDOMAIN)"),
-    reason_template("DNS query timed out after {seconds} s"),
-    reason_template("no DNS server gave an answer (SERVFAIL or refused)"),
-    reason_template("a validating resolver also answers SERVFAIL when a zone's DNSSEC signatures are broken"),
-    reason_template("no DNS resolver is configured"),
-    reason_template("no AAAA record: the site cannot be reached over IPv6"),
-    reason_template("AAAA records point only to non-public addresses ({addresses})"),
-    reason_template("AAAA {addresses}"),
-    reason_template("the resolver validated the answer (AD flag set)"),
-    reason_template("zone {zone} publishes DNSKEY but has no DS record in its parent: the chain of trust is not "
-                    "established"),
-    reason_template("zone {zone} is not signed with DNSSEC (no DS, no DNSKEY record)"),
-    reason_template("zone {zone} is signed (validated DS)"),
-    reason_template("the answer for {name} itself was not authenticated (a CNAME into an unsigned zone?)"),
-    reason_template("zone {zone} has a DS record, but the resolver does not validate DNSSEC (no AD flag): use a "
-                    "validating resolver to confirm the signatures"),
-    reason_template("no DNS zone found above {name}"),
-]
-
-
-def _dns_reason(part: str) -> str:
-    """One "; "-separated part of a DNS fact's reason; "ipv6: …" and "dnssec: …" keep their prefix untranslated."""
-    check, sep, rest = part.partition(": ")
-    if sep and check in ("ipv6", "dnssec"):
-        return reason("{check}: {why}", check=check, why=known(rest, DNS_REASONS))
-    return known(part, DNS_REASONS) or part
 
 
 def _home(corpus: SiteCorpus) -> Page | None:
@@ -195,10 +120,10 @@ def _header_check(name: str) -> Callable[[SiteCorpus, dict[str, Any], list[Servi
                     outcomes.append((page, finding))
         failed = [(p, f) for p, f in outcomes if f.outcome == "failed"]
         if failed:
-            return ("failed", known(failed[0][1].reason, HEADER_REASONS),
-                    [_ev(p, None, f.evidence or known(f.reason, HEADER_REASONS)) for p, f in failed[:MAX_EVIDENCE]])
+            return ("failed", failed[0][1].reason,
+                    [_ev(p, None, f.evidence or f.reason) for p, f in failed[:MAX_EVIDENCE]])
         if outcomes and all(f.outcome == "not_applicable" for _, f in outcomes):
-            return "not_applicable", known(outcomes[0][1].reason, HEADER_REASONS), []
+            return "not_applicable", outcomes[0][1].reason, []
         if not outcomes:
             return "not_applicable", reason("nothing to check (no cookies set)") if name == "cookie_flags" else None, []
         passed = [(p, f) for p, f in outcomes if f.outcome == "passed"]
@@ -231,7 +156,8 @@ def check_broken_internal_links(corpus: SiteCorpus, item: dict[str, Any], servic
     evidence = []
     for (target, template), pages in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:MAX_EVIDENCE]:
         row = broken[target]
-        what = reason("HTTP {status}", status=row["status"]) if row["kind"] == "http" else error_kind(row["kind"])
+        what = (reason("HTTP {status}", status=row["status"]) if row["kind"] == ErrorKind.HTTP
+                else error_kind(row["kind"]))
         snippet = (reason("{target} → {what} (linked from {n} page(s) of one template)", target=target, what=what,
                           n=len(pages)) if template else
                    reason("{target} → {what} (linked from {n} page(s))", target=target, what=what, n=len(pages)))
@@ -247,8 +173,7 @@ def check_broken_external_links(corpus: SiteCorpus, item: dict[str, Any], servic
     if not checked:
         return ("not_checked", reason("external links were not checked (check_external_links: false, or none found)"),
                 [])
-    bad = [r for r in checked if (r["status"] or 0) >= 400 or (r["error"] and r["error"] not in
-                                                                ("blocked_private", "blocked_scheme"))]
+    bad = [r for r in checked if (r["status"] or 0) >= 400 or (r["error"] and r["error"] not in REFUSED_KINDS)]
     if not bad:
         return "passed", None, []
     return ("failed", reason("{n} of {total} external link(s) broken", n=len(bad), total=len(checked)),
@@ -457,20 +382,20 @@ def check_tls_certificate(corpus: SiteCorpus, item: dict[str, Any], services: li
             return ("not_applicable",
                     reason("no HTTPS on this host ({error}): see the HTTPS item", error=crawl_line(error)), [])
         return "failed", reason("no working HTTPS: {error}", error=crawl_line(error)), [_ev(_where(fact))]
-    problems: list[str] = []
-    if fact.get("verify_error"):
-        problems.extend(known(part, TLS_REASONS) or part for part in str(fact["verify_error"]).split("; "))
+    # A fact stored by a portal-audit older than stored reasons has only the English text: shown as is.
+    problems = [p for p in (from_stored(p) for p in fact.get("problems") or ()) if p] if "problems" in fact \
+        else [p for p in (from_stored(fact.get("verify_error")),) if p]
     dates = {k: datetime.fromisoformat(fact[k]) if fact.get(k) else None
              for k in ("not_before", "not_after", "checked_at")}
-    report = TlsReport(**{**fact, **dates, "san": tuple(fact.get("san") or ())})
+    report = TlsReport(**{**fact, **dates, "san": tuple(fact.get("san") or ()), "problems": tuple(problems)})
     expiry, why = expiry_outcome(report, int(item["check"].get("warn_days", 30)))
     if expiry == "failed" and why not in " ".join(problems):
-        problems.append(known(why, TLS_REASONS) or why)
+        problems.append(why)
     evidence = [_ev(_where(fact), None, reason("{subject} issued by {issuer}; {why}", subject=code(fact.get("subject")),
-                                               issuer=code(fact.get("issuer")), why=known(why, TLS_REASONS)))]
+                                               issuer=code(fact.get("issuer")), why=why))]
     if problems:
         return "failed", join_reasons(problems), evidence
-    return "passed", known(why, TLS_REASONS), evidence
+    return "passed", why, evidence
 
 
 def check_tls_version(corpus: SiteCorpus, item: dict[str, Any], services: list[Service]) -> Verdict:
@@ -514,8 +439,7 @@ def _dns_check(field: str) -> Callable[[SiteCorpus, dict[str, Any], list[Service
         if fact is None:
             return _no_fact("DNS")
         outcome = fact.get(field) or "not_checked"
-        why = fact.get(f"{field}_reason") or (fact.get("reason") if outcome != "passed" else None)
-        why = join_reasons(_dns_reason(part) for part in why.split("; ")) if why else why
+        why = from_stored(fact.get(f"{field}_reason") or (fact.get("reason") if outcome != "passed" else None))
         evidence = [_ev(f"dns:{fact.get('host')}", None, ", ".join(fact.get("aaaa") or []) or None)] \
             if field == "ipv6" and fact.get("aaaa") else []
         return outcome, why, evidence

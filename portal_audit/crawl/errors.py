@@ -1,4 +1,4 @@
-"""Turn a failed download into one of the fetch_errors kinds a webmaster can act on.
+"""Turn a failed download into one of the fetch_errors kinds (portal_audit/errorkind.py) a webmaster can act on.
 
 The kinds mirror the US GSA site-scanning engine's statuses: each failure is named (dns, timeout, tls,
 ...) so a site that could not be read is reported as such, never as compliant or as empty. Scrapy wraps
@@ -20,6 +20,7 @@ from twisted.internet import error as net
 from twisted.python.failure import Failure
 
 from portal_audit.crawl.safety import RefusedRequest
+from portal_audit.errorkind import ErrorKind
 
 _TIMEOUTS = (net.TimeoutError, net.TCPTimedOutError, TimeoutError, DownloadTimeoutError)
 _DNS = (net.DNSLookupError, CannotResolveHostError)
@@ -59,47 +60,49 @@ def too_large(exc: BaseException) -> bool:
 
 
 def classify(failure: Failure) -> tuple[str, str]:
-    """(kind, detail) for a download failure."""
+    """(kind, detail) for a download failure; the kind is an ErrorKind, or a refusal's own kind."""
     exc = failure.value
     detail = f"{type(exc).__name__}: {exc}"[:500]
     request = getattr(failure, "request", None)
     if request is not None and request.meta.get("pa_too_large"):
-        return "too_large", f"body larger than the cap ({request.meta.get('pa_bytes')} bytes received)"
+        return ErrorKind.TOO_LARGE, f"body larger than the cap ({request.meta.get('pa_bytes')} bytes received)"
     if isinstance(exc, RefusedRequest):
         return exc.kind, exc.detail
     if too_large(exc):
-        return "too_large", detail
+        return ErrorKind.TOO_LARGE, detail
     if isinstance(exc, IgnoreRequest):
-        return ("robots" if "robots" in str(exc).lower() else "other"), detail
+        return (ErrorKind.ROBOTS if "robots" in str(exc).lower() else ErrorKind.OTHER), detail
     chain = _chain(exc)
-    for kinds, name in ((_DNS, "dns"), (_TIMEOUTS, "timeout")):
+    for kinds, name in ((_DNS, ErrorKind.DNS), (_TIMEOUTS, ErrorKind.TIMEOUT)):
         if any(isinstance(e, kinds) for e in chain):
             return name, detail
     if any(_is_tls(e) for e in chain):
-        return "tls", detail
+        return ErrorKind.TLS, detail
     if any(isinstance(e, _CONNECTION) for e in chain) or "ResponseNeverReceived" in detail:
-        return "connection", detail
-    return "other", detail
+        return ErrorKind.CONNECTION, detail
+    return ErrorKind.OTHER, detail
 
 
 # Chromium's net error names (net/base/net_error_list.h) as the fetch_errors kinds, for pages read in the browser.
-_BROWSER_KINDS = (
-    ("ERR_NAME_NOT_RESOLVED", "dns"), ("ERR_NAME_RESOLUTION_FAILED", "dns"),
-    ("ERR_SOCKS_CONNECTION_HOST_UNREACHABLE", "dns"),
-    ("ERR_TIMED_OUT", "timeout"), ("ERR_CONNECTION_TIMED_OUT", "timeout"), ("Timeout ", "timeout"),
-    ("ERR_CERT_", "tls"), ("ERR_SSL_", "tls"),
-    ("ERR_TOO_MANY_REDIRECTS", "redirect_limit"), ("ERR_UNSAFE_REDIRECT", "blocked_scheme"),
-    ("ERR_UNSAFE_PORT", "blocked_scheme"),
-    ("ERR_CONNECTION_", "connection"), ("ERR_EMPTY_RESPONSE", "connection"), ("ERR_SOCKS_", "connection"),
-    ("ERR_ADDRESS_UNREACHABLE", "connection"), ("ERR_INCOMPLETE_CHUNKED_ENCODING", "connection"),
-    ("ERR_CONTENT_LENGTH_MISMATCH", "connection"), ("ERR_INVALID_RESPONSE", "http"),
-    ("ERR_RESPONSE_HEADERS_TOO_BIG", "http"), ("ERR_FILE_TOO_BIG", "too_large"),
+_BROWSER_KINDS: tuple[tuple[str, ErrorKind], ...] = (
+    ("ERR_NAME_NOT_RESOLVED", ErrorKind.DNS), ("ERR_NAME_RESOLUTION_FAILED", ErrorKind.DNS),
+    ("ERR_SOCKS_CONNECTION_HOST_UNREACHABLE", ErrorKind.DNS),
+    ("ERR_TIMED_OUT", ErrorKind.TIMEOUT), ("ERR_CONNECTION_TIMED_OUT", ErrorKind.TIMEOUT),
+    ("Timeout ", ErrorKind.TIMEOUT),
+    ("ERR_CERT_", ErrorKind.TLS), ("ERR_SSL_", ErrorKind.TLS),
+    ("ERR_TOO_MANY_REDIRECTS", ErrorKind.REDIRECT_LIMIT), ("ERR_UNSAFE_REDIRECT", ErrorKind.BLOCKED_SCHEME),
+    ("ERR_UNSAFE_PORT", ErrorKind.BLOCKED_SCHEME),
+    ("ERR_CONNECTION_", ErrorKind.CONNECTION), ("ERR_EMPTY_RESPONSE", ErrorKind.CONNECTION),
+    ("ERR_SOCKS_", ErrorKind.CONNECTION),
+    ("ERR_ADDRESS_UNREACHABLE", ErrorKind.CONNECTION), ("ERR_INCOMPLETE_CHUNKED_ENCODING", ErrorKind.CONNECTION),
+    ("ERR_CONTENT_LENGTH_MISMATCH", ErrorKind.CONNECTION), ("ERR_INVALID_RESPONSE", ErrorKind.HTTP),
+    ("ERR_RESPONSE_HEADERS_TOO_BIG", ErrorKind.HTTP), ("ERR_FILE_TOO_BIG", ErrorKind.TOO_LARGE),
 )
 
 
-def classify_browser_error(message: str) -> str:
+def classify_browser_error(message: str) -> ErrorKind:
     """The fetch_errors kind of a Playwright navigation error (``net::ERR_...`` or its own timeout)."""
     for marker, kind in _BROWSER_KINDS:
         if marker in message:
             return kind
-    return "other"
+    return ErrorKind.OTHER

@@ -35,7 +35,7 @@ from twisted.python.failure import Failure
 
 from portal_audit.crawl.errors import classify, too_large
 from portal_audit.crawl.safety import RefusedRequest
-from portal_audit.store import NETWORK_KINDS
+from portal_audit.errorkind import NETWORK_KINDS
 
 ROBOTS_MAX_BYTES = 500 * 1024
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"

@@ -27,14 +27,13 @@ from twisted.internet.defer import Deferred, DeferredList, DeferredSemaphore
 from portal_audit import __version__
 from portal_audit.crawl.resume import load_resume_state, run_link_checks, site_complete
 from portal_audit.crawl.settings import base_settings, site_settings
+from portal_audit.errorkind import INCOMPLETE_KINDS
 from portal_audit.registry import Registry, SiteConfig
 from portal_audit.spiders.site_spider import SharedState, SiteProgress, SiteSpider
 from portal_audit.store import BufferedWriter, Store, dumps, utcnow
 
 log = logging.getLogger("portal_audit.crawl")
 
-# Failures that mean part of the site could not be read (as opposed to a broken link on a healthy site).
-INCOMPLETE_KINDS = ("timeout", "connection", "tls", "dns", "too_large", "other")
 
 
 @dataclass

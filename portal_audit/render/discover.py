@@ -358,11 +358,3 @@ def discover(store: Store, run_id: str, sites: list[SiteConfig], user_agent: str
         status = result.status if not result.detail else f"{result.status}: {result.detail}"
         store.update_site(run_id, result.site_id, render_status=status[:500])
     return results
-
-
-def render_note(site: dict[str, Any]) -> str | None:
-    """For audit reasons: say when JavaScript navigation could not be seen."""
-    status = site.get("render_status") or ""
-    if status.startswith(("unavailable", "error")):
-        return "navigation built by JavaScript was not rendered (" + status + ")"
-    return None

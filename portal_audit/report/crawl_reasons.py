@@ -4,7 +4,7 @@ names, errno, browser messages) folded away.
 
 The crawl stores one English line per site (portal_audit/crawl/runner.py ``site_status``): "{kind}: {detail}"
 for an unreachable site, "some pages could not be read: http_5xx 2, timeout 1" for a partial one, "crawl
-stopped early ({finish reason})". The kind is a fetch_errors kind (portal_audit/store.py ``ERROR_KINDS``), so
+stopped early ({finish reason})". The kind is a fetch_errors kind (portal_audit/errorkind.py ``ErrorKind``), so
 it is translated from this table; the detail stays English, inside a ``<details>`` marked ``lang="en"``, for
 whoever debugs the server. Lines of another shape are shown as they are, marked English.
 """

@@ -1,7 +1,7 @@
 """A check's reason in the report's language: its template translated by the catalogue, its parameters filled in.
 
 The audit engine writes each reason in English and keeps the template and parameters it came from
-(portal_audit/audit/reasons.py; export fields ``reason_template`` and ``reason_params``). When the report
+(portal_audit/reasons.py; export fields ``reason_template`` and ``reason_params``). When the report
 language's catalogue translates the template, the reason is shown translated; otherwise (no template, or no
 translation) ``translated_reason`` returns None and the template shows the English text marked ``lang="en"``.
 Parameters are never translated except list items and strings that are registered labels
@@ -27,7 +27,7 @@ _FIELDS = re.compile(r"\{[^{}]*\}")
 @cache
 def labels() -> frozenset[str]:
     """Words the engine lists in reasons (registered when the audit modules are imported)."""
-    from portal_audit.audit.reasons import LABELS
+    from portal_audit.reasons import LABELS
 
     for module in ("portal_audit.audit.detectors", "portal_audit.audit.technical"):
         importlib.import_module(module)  # importing the engine modules registers their labels
@@ -72,7 +72,7 @@ def _param(lang: str, value: Any) -> Any:
 
 
 def _english(value: dict[str, Any]) -> str:
-    from portal_audit.audit.reasons import Reason
+    from portal_audit.reasons import Reason
 
     return str(Reason(value["template"], value.get("params") or {}))
 

@@ -36,6 +36,7 @@ import dns.name
 import dns.resolver
 
 from portal_audit.netsafety import is_public, literal_ip
+from portal_audit.reasons import Reason, english, join_reasons, reason
 
 EDNS_PAYLOAD = 1232  # the DNS Flag Day 2020 size: avoids fragmented UDP answers
 # Special-use names that never have public DNS (RFC 6761, RFC 6762, RFC 8375, ICANN's .internal).
@@ -59,9 +60,9 @@ class DnsReport:
     ipv6: str        # "passed" | "failed" | "not_checked"
     dnssec: str      # "passed" | "failed" | "not_checked"
     aaaa: tuple[str, ...]
-    reason: str | None   # why not passed, both checks ("ipv6: ...; dnssec: ..."); None when both passed
-    ipv6_reason: str | None = None     # this check's own reason or evidence, for its checklist item
-    dnssec_reason: str | None = None
+    reason: Reason | None   # why not passed, both checks ("ipv6: ...; dnssec: ..."); None when both passed
+    ipv6_reason: Reason | None = None     # this check's own reason or evidence, for its checklist item
+    dnssec_reason: Reason | None = None
     zone: str | None = None            # the zone holding the host, when it had to be looked up
 
 
@@ -70,7 +71,11 @@ _RESOLVER_FAILURES = (dns.exception.DNSException, OSError)
 
 
 class _NotChecked(Exception):
-    """The resolver could not answer; the message is the reason given in the report."""
+    """The resolver could not answer; ``why`` is the reason given in the report."""
+
+    def __init__(self, why: Reason) -> None:
+        super().__init__(str(why))
+        self.why = why
 
 
 def make_resolver(timeout: float = 5, nameservers: list[str] | None = None) -> dns.resolver.Resolver:
@@ -98,12 +103,12 @@ def check_dns(host: str, *, resolver: Resolver | None = None, timeout: float = 5
         resolver = resolver or _default_resolver(timeout)
         answer = _ask(resolver, name, "AAAA", timeout)
     except _NotChecked as exc:
-        return _report(host, ("not_checked", str(exc), ()), ("not_checked", str(exc), None))
+        return _report(host, ("not_checked", exc.why, ()), ("not_checked", exc.why, None))
     ipv6 = _ipv6(answer)
     try:
         dnssec = _dnssec(name, answer, resolver, timeout)
     except _NotChecked as exc:
-        dnssec = ("not_checked", str(exc), None)
+        dnssec = ("not_checked", exc.why, None)
     return _report(host, ipv6, dnssec)
 
 
@@ -114,16 +119,16 @@ def _default_resolver(timeout: float) -> dns.resolver.Resolver:
         raise _NotChecked(_why(exc, timeout)) from None
 
 
-def _not_checkable(name: str) -> str | None:
+def _not_checkable(name: str) -> Reason | None:
     """Why ``name`` has no public DNS to ask about, or None."""
     if not name:
-        return "no host name"
+        return reason("no host name")
     if literal_ip(name) is not None:
-        return "the site is addressed by IP, not by a DNS name"
+        return reason("the site is addressed by IP, not by a DNS name")
     if any(name == s or name.endswith("." + s) for s in SPECIAL_SUFFIXES):
-        return f"{name} is a local or special-use name, not in public DNS"
+        return reason("{name} is a local or special-use name, not in public DNS", name=name)
     if "." not in name:
-        return f"{name} is a single-label name, not in public DNS"
+        return reason("{name} is a single-label name, not in public DNS", name=name)
     return None
 
 
@@ -132,57 +137,61 @@ def _ask(resolver: Resolver, name: str, rdtype: str, timeout: float) -> dns.reso
     try:
         return resolver.resolve(_absolute(name), rdtype, raise_on_no_answer=False, lifetime=timeout, search=False)
     except dns.resolver.NXDOMAIN:
-        raise _NotChecked(f"{name} does not exist in DNS (NXDOMAIN)") from None
+        raise _NotChecked(reason("{name} does not exist in DNS (NXDOMAIN)", name=name)) from None
     except _RESOLVER_FAILURES as exc:
         raise _NotChecked(_why(exc, timeout)) from None
 
 
-def _why(exc: BaseException, timeout: float) -> str:
+def _why(exc: BaseException, timeout: float) -> Reason:
     if isinstance(exc, dns.exception.Timeout):
-        return f"DNS query timed out after {timeout:g} s"
+        return reason("DNS query timed out after {seconds} s", seconds=format(timeout, "g"))
     if isinstance(exc, dns.resolver.NoNameservers):
-        return ("no DNS server gave an answer (SERVFAIL or refused); a validating resolver also answers SERVFAIL "
-                "when a zone's DNSSEC signatures are broken")
+        return join_reasons([reason("no DNS server gave an answer (SERVFAIL or refused)"),
+                             reason("a validating resolver also answers SERVFAIL when a zone's DNSSEC signatures "
+                                    "are broken")])
     if isinstance(exc, dns.resolver.NoResolverConfiguration):
-        return "no DNS resolver is configured"
+        return reason("no DNS resolver is configured")
     if isinstance(exc, OSError):
-        return f"DNS resolver unreachable: {exc.strerror or exc}"
-    return f"DNS error: {exc.__class__.__name__}: {exc}"
+        return reason("DNS resolver unreachable: {error}", error=english(exc.strerror or exc))
+    return reason("DNS error: {error}", error=english(f"{exc.__class__.__name__}: {exc}"))
 
 
-def _ipv6(answer: dns.resolver.Answer) -> tuple[str, str, tuple[str, ...]]:
+def _ipv6(answer: dns.resolver.Answer) -> tuple[str, Reason, tuple[str, ...]]:
     if answer.rrset is None:
-        return "failed", "no AAAA record: the site cannot be reached over IPv6", ()
+        return "failed", reason("no AAAA record: the site cannot be reached over IPv6"), ()
     addresses = tuple(sorted(str(r.address) for r in answer.rrset))
     if not any(is_public(ipaddress.ip_address(a)) for a in addresses):
-        return "failed", f"AAAA records point only to non-public addresses ({', '.join(addresses)})", addresses
-    return "passed", f"AAAA {', '.join(addresses)}", addresses
+        return ("failed", reason("AAAA records point only to non-public addresses ({addresses})",
+                                 addresses=", ".join(addresses)), addresses)
+    return "passed", reason("AAAA {addresses}", addresses=", ".join(addresses)), addresses
 
 
 def _dnssec(name: str, answer: dns.resolver.Answer, resolver: Resolver,
-            timeout: float) -> tuple[str, str, str | None]:
+            timeout: float) -> tuple[str, Reason, str | None]:
     if _authenticated(answer):
-        return "passed", "the resolver validated the answer (AD flag set)", None
+        return "passed", reason("the resolver validated the answer (AD flag set)"), None
     zone = _zone_of(name, resolver, timeout)
     ds = _ask(resolver, zone, "DS", timeout)
     if ds.rrset is None:
         dnskey = _ask(resolver, zone, "DNSKEY", timeout)
         if dnskey.rrset is not None:
-            return ("failed", f"zone {zone} publishes DNSKEY but has no DS record in its parent: the chain of trust "
-                    "is not established", zone)
-        return "failed", f"zone {zone} is not signed with DNSSEC (no DS, no DNSKEY record)", zone
+            return ("failed", reason("zone {zone} publishes DNSKEY but has no DS record in its parent: the chain of "
+                                     "trust is not established", zone=zone), zone)
+        return "failed", reason("zone {zone} is not signed with DNSSEC (no DS, no DNSKEY record)", zone=zone), zone
     if _authenticated(ds):
-        return ("passed", f"zone {zone} is signed (validated DS); the answer for {name} itself was not "
-                "authenticated (a CNAME into an unsigned zone?)", zone)
-    return ("not_checked", f"zone {zone} has a DS record, but the resolver does not validate DNSSEC (no AD flag): "
-            "use a validating resolver to confirm the signatures", zone)
+        return ("passed", join_reasons([
+            reason("zone {zone} is signed (validated DS)", zone=zone),
+            reason("the answer for {name} itself was not authenticated (a CNAME into an unsigned zone?)", name=name),
+        ]), zone)
+    return ("not_checked", reason("zone {zone} has a DS record, but the resolver does not validate DNSSEC (no AD "
+                                  "flag): use a validating resolver to confirm the signatures", zone=zone), zone)
 
 
 def _zone_of(name: str, resolver: Resolver, timeout: float) -> str:
     try:
         zone = dns.resolver.zone_for_name(_absolute(name), resolver=resolver, lifetime=timeout)  # type: ignore[arg-type]
     except dns.resolver.NoRootSOA:
-        raise _NotChecked(f"no DNS zone found above {name}") from None
+        raise _NotChecked(reason("no DNS zone found above {name}", name=name)) from None
     except _RESOLVER_FAILURES as exc:
         raise _NotChecked(_why(exc, timeout)) from None
     return zone.to_text(omit_final_dot=True) or "."
@@ -196,10 +205,11 @@ def _absolute(name: str) -> dns.name.Name:
     return dns.name.from_text(name, origin=dns.name.root)
 
 
-def _report(host: str, ipv6: tuple[str, str, tuple[str, ...]], dnssec: tuple[str, str, str | None]) -> DnsReport:
-    reasons = [f"{label}: {why}" for label, (outcome, why, _) in (("ipv6", ipv6), ("dnssec", dnssec))
-               if outcome != "passed"]
+def _report(host: str, ipv6: tuple[str, Reason, tuple[str, ...]],
+            dnssec: tuple[str, Reason, str | None]) -> DnsReport:
+    reasons = [reason("{check}: {why}", check=label, why=why)
+               for label, (outcome, why, _) in (("ipv6", ipv6), ("dnssec", dnssec)) if outcome != "passed"]
     if ipv6[0] == dnssec[0] == "not_checked" and ipv6[1] == dnssec[1]:
         reasons = [ipv6[1]]
-    return DnsReport(host=host, ipv6=ipv6[0], dnssec=dnssec[0], aaaa=ipv6[2], reason="; ".join(reasons) or None,
+    return DnsReport(host=host, ipv6=ipv6[0], dnssec=dnssec[0], aaaa=ipv6[2], reason=join_reasons(reasons),
                      ipv6_reason=ipv6[1], dnssec_reason=dnssec[1], zone=dnssec[2])

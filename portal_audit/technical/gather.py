@@ -19,11 +19,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from portal_audit.netsafety import Allowance, address_allowed, literal_ip
+from portal_audit.reasons import Reason, stored
 from portal_audit.technical.dnscheck import check_dns
 from portal_audit.technical.tls import inspect_tls
 
 
 def _jsonable(value: Any) -> Any:
+    """A report as JSON; its Reasons keep their template and parameters (``stored``), so the audit reads them
+    back translatable (``from_stored``) instead of matching English text."""
+    if isinstance(value, Reason):
+        return stored(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, dict):

@@ -25,6 +25,7 @@ import yaml
 from lxml.html import HtmlElement
 
 from portal_audit.html import parse_html
+from portal_audit.reasons import Reason, reason
 
 MAX_EVIDENCE = 200
 HSTS_MIN_AGE = 15552000  # 180 days, the common floor (Mozilla Observatory, SSL Labs)
@@ -54,7 +55,7 @@ class HeaderFinding:
 
     check: str      # one of CHECKS
     outcome: str    # "passed" | "failed" | "not_applicable"
-    reason: str
+    reason: Reason  # translatable (portal_audit/reasons.py); the audit uses it as the finding's reason
     evidence: str | None  # the header line as received, e.g. "Server: Microsoft-IIS/8.5" (≤ 200 chars)
 
 
@@ -93,27 +94,30 @@ def analyse_headers(headers: Mapping[str, Any], *, https: bool, html_head: str |
 
 def _csp(r: _Response) -> HeaderFinding:
     if any(v.strip() for v in r.get("content-security-policy")):
-        return HeaderFinding("csp", "passed", "Content-Security-Policy is set", r.line("content-security-policy"))
+        return HeaderFinding("csp", "passed", reason("Content-Security-Policy is set"),
+                             r.line("content-security-policy"))
     meta = r.meta_equiv.get("content-security-policy", "").strip()
     if meta:
-        return HeaderFinding("csp", "passed", "Content-Security-Policy is set in a <meta> tag",
+        return HeaderFinding("csp", "passed", reason("Content-Security-Policy is set in a <meta> tag"),
                              _cut(f'<meta http-equiv="Content-Security-Policy" content="{meta}">'))
     if r.get("content-security-policy-report-only"):
-        return HeaderFinding("csp", "failed", "only Content-Security-Policy-Report-Only: it reports, but blocks "
-                             "nothing", r.line("content-security-policy-report-only"))
-    return HeaderFinding("csp", "failed", "no Content-Security-Policy header: nothing limits which scripts the "
-                         "page may run", None)
+        return HeaderFinding("csp", "failed", reason("only Content-Security-Policy-Report-Only: it reports, but "
+                                                     "blocks nothing"), r.line("content-security-policy-report-only"))
+    return HeaderFinding("csp", "failed", reason("no Content-Security-Policy header: nothing limits which scripts "
+                                                 "the page may run"), None)
 
 
 def _content_type_options(r: _Response) -> HeaderFinding:
     values = r.get("x-content-type-options")
     if not values:
-        return HeaderFinding("x_content_type_options", "failed", "no X-Content-Type-Options: nosniff header", None)
+        return HeaderFinding("x_content_type_options", "failed", reason("no X-Content-Type-Options: nosniff header"),
+                             None)
     first = values[0].split(",")[0].strip().lower()  # browsers read the first value only
     if first == "nosniff":
-        return HeaderFinding("x_content_type_options", "passed", "X-Content-Type-Options: nosniff is set",
+        return HeaderFinding("x_content_type_options", "passed", reason("X-Content-Type-Options: nosniff is set"),
                              r.line("x-content-type-options"))
-    return HeaderFinding("x_content_type_options", "failed", f"X-Content-Type-Options is {first!r}, not 'nosniff'",
+    return HeaderFinding("x_content_type_options", "failed",
+                         reason("X-Content-Type-Options is '{value}', not 'nosniff'", value=first),
                          r.line("x-content-type-options"))
 
 
@@ -122,26 +126,29 @@ def _frame_protection(r: _Response) -> HeaderFinding:
     ancestors = _frame_ancestors(r.get("content-security-policy"))
     if ancestors is not None:
         if "*" in ancestors.split():
-            return HeaderFinding("frame_protection", "failed", "CSP frame-ancestors * lets any site frame the pages",
+            return HeaderFinding("frame_protection", "failed",
+                                 reason("CSP frame-ancestors * lets any site frame the pages"),
                                  r.line("content-security-policy"))
-        return HeaderFinding("frame_protection", "passed", "CSP frame-ancestors limits who may frame the pages",
+        return HeaderFinding("frame_protection", "passed",
+                             reason("CSP frame-ancestors limits who may frame the pages"),
                              r.line("content-security-policy"))
     values = r.get("x-frame-options")
     if values:
         tokens = {t.strip().lower() for v in values for t in v.split(",") if t.strip()}
         if tokens and tokens <= {"deny", "sameorigin"}:
-            return HeaderFinding("frame_protection", "passed", "X-Frame-Options forbids framing by other sites",
+            return HeaderFinding("frame_protection", "passed",
+                                 reason("X-Frame-Options forbids framing by other sites"),
                                  r.line("x-frame-options"))
         if any(t.startswith("allow-from") for t in tokens):
-            reason = "X-Frame-Options ALLOW-FROM is ignored by current browsers: use CSP frame-ancestors"
+            why = reason("X-Frame-Options ALLOW-FROM is ignored by current browsers: use CSP frame-ancestors")
         else:
-            reason = "X-Frame-Options has a value browsers do not understand (use DENY or SAMEORIGIN)"
-        return HeaderFinding("frame_protection", "failed", reason, r.line("x-frame-options"))
+            why = reason("X-Frame-Options has a value browsers do not understand (use DENY or SAMEORIGIN)")
+        return HeaderFinding("frame_protection", "failed", why, r.line("x-frame-options"))
     if "x-frame-options" in r.meta_equiv:
-        return HeaderFinding("frame_protection", "failed", "X-Frame-Options in a <meta> tag is ignored by browsers: "
-                             "send it as an HTTP header", None)
-    return HeaderFinding("frame_protection", "failed", "neither X-Frame-Options nor CSP frame-ancestors: any site "
-                         "can frame these pages (clickjacking)", None)
+        return HeaderFinding("frame_protection", "failed", reason("X-Frame-Options in a <meta> tag is ignored by "
+                                                                  "browsers: send it as an HTTP header"), None)
+    return HeaderFinding("frame_protection", "failed", reason("neither X-Frame-Options nor CSP frame-ancestors: "
+                                                              "any site can frame these pages (clickjacking)"), None)
 
 
 def _referrer_policy(r: _Response) -> HeaderFinding:
@@ -151,31 +158,37 @@ def _referrer_policy(r: _Response) -> HeaderFinding:
         values = [r.meta_named["referrer"]]
         evidence = _cut(f'<meta name="referrer" content="{values[0]}">')
     if not values:
-        return HeaderFinding("referrer_policy", "failed", "no Referrer-Policy header", None)
+        return HeaderFinding("referrer_policy", "failed", reason("no Referrer-Policy header"), None)
     # Browsers apply the last value they recognise, so a fallback list "no-referrer, strict-origin" works.
     known = [t for v in values for t in (s.strip().lower() for s in v.split(",")) if t in REFERRER_POLICIES]
     if not known:
-        return HeaderFinding("referrer_policy", "failed", "Referrer-Policy has no value browsers recognise", evidence)
+        return HeaderFinding("referrer_policy", "failed", reason("Referrer-Policy has no value browsers recognise"),
+                             evidence)
     if known[-1] == "unsafe-url":
-        return HeaderFinding("referrer_policy", "failed", "Referrer-Policy unsafe-url sends full addresses, query "
-                             "strings included, to every other site", evidence)
-    return HeaderFinding("referrer_policy", "passed", f"Referrer-Policy is {known[-1]}", evidence)
+        return HeaderFinding("referrer_policy", "failed", reason("Referrer-Policy unsafe-url sends full addresses, "
+                                                                 "query strings included, to every other site"),
+                             evidence)
+    return HeaderFinding("referrer_policy", "passed", reason("Referrer-Policy is {policy}", policy=known[-1]),
+                         evidence)
 
 
 def _hsts(r: _Response, https: bool) -> HeaderFinding:
     if not https:
-        return HeaderFinding("hsts", "not_applicable", "HSTS only applies to pages served over HTTPS", None)
+        return HeaderFinding("hsts", "not_applicable", reason("HSTS only applies to pages served over HTTPS"),
+                             None)
     values = r.get("strict-transport-security")
     if not values:
-        return HeaderFinding("hsts", "failed", "no Strict-Transport-Security header: browsers may still try "
-                             "http:// first", None)
+        return HeaderFinding("hsts", "failed", reason("no Strict-Transport-Security header: browsers may still "
+                                                      "try http:// first"), None)
     evidence = r.line("strict-transport-security")
     age = _max_age(values[0].split(",")[0])  # only the first header counts (RFC 6797 §8.1)
     if age is None:
-        return HeaderFinding("hsts", "failed", "Strict-Transport-Security has no valid max-age", evidence)
+        return HeaderFinding("hsts", "failed", reason("Strict-Transport-Security has no valid max-age"), evidence)
     if age < HSTS_MIN_AGE:
-        return HeaderFinding("hsts", "failed", f"HSTS max-age is {age // 86400} day(s), less than 180", evidence)
-    return HeaderFinding("hsts", "passed", f"HSTS max-age is {age // 86400} days", evidence)
+        return HeaderFinding("hsts", "failed", reason("HSTS max-age is {days} day(s), less than 180",
+                                                      days=str(age // 86400)), evidence)
+    return HeaderFinding("hsts", "passed", reason("HSTS max-age is {days} days", days=str(age // 86400)),
+                         evidence)
 
 
 def _cookie_flags(r: _Response, https: bool) -> HeaderFinding:
@@ -183,17 +196,18 @@ def _cookie_flags(r: _Response, https: bool) -> HeaderFinding:
     date = http2time(r.get("date")[0]) if r.get("date") else None
     cookies = [c for c in (_cookie(line) for line in lines) if c is not None and not _is_deletion(c, date)]
     if not cookies:
-        return HeaderFinding("cookie_flags", "not_applicable", "no cookies set", None)
+        return HeaderFinding("cookie_flags", "not_applicable", reason("no cookies set"), None)
     if not https:
-        return HeaderFinding("cookie_flags", "not_applicable", "cookies sent over plain http:// cannot be "
-                             "protected: see the HTTPS check", _cookie_evidence(cookies[0]))
+        return HeaderFinding("cookie_flags", "not_applicable", reason("cookies sent over plain http:// cannot be "
+                                                                      "protected: see the HTTPS check"),
+                             _cookie_evidence(cookies[0]))
     lacking = [(c, missing) for c in cookies if (missing := _missing_flags(c))]
     if not lacking:
-        return HeaderFinding("cookie_flags", "passed", f"all {len(cookies)} cookie(s) have Secure, HttpOnly and "
-                             "SameSite", _cookie_evidence(cookies[0]))
+        return HeaderFinding("cookie_flags", "passed", reason("all {n} cookie(s) have Secure, HttpOnly and SameSite",
+                                                              n=str(len(cookies))), _cookie_evidence(cookies[0]))
     listed = "; ".join(f"{c.name} ({', '.join(missing)})" for c, missing in lacking)
-    return HeaderFinding("cookie_flags", "failed", _cut(f"{len(lacking)} of {len(cookies)} cookie(s) lack flags: "
-                                                        f"{listed}"), _cookie_evidence(lacking[0][0]))
+    return HeaderFinding("cookie_flags", "failed", _lacking_flags(len(lacking), len(cookies), listed),
+                         _cookie_evidence(lacking[0][0]))
 
 
 def _version_disclosure(r: _Response) -> HeaderFinding:
@@ -206,9 +220,10 @@ def _version_disclosure(r: _Response) -> HeaderFinding:
         if value and _has_version(value, rules):
             shown.append(f'<meta name="{name}" content="{value}">')
     if not shown:
-        return HeaderFinding("version_disclosure", "passed", "no software version disclosed", None)
+        return HeaderFinding("version_disclosure", "passed", reason("no software version disclosed"), None)
     what = sorted({s.split(":")[0] if not s.startswith("<") else "meta generator" for s in shown})
-    return HeaderFinding("version_disclosure", "failed", f"software version disclosed by {', '.join(what)}",
+    return HeaderFinding("version_disclosure", "failed", reason("software version disclosed by {what}",
+                                                                what=", ".join(what)),
                          _cut(" | ".join(shown)))
 
 
@@ -343,6 +358,17 @@ def _has_version(value: str, rules: _DisclosureRules) -> bool:
     if any(p.fullmatch(value) for p in rules.not_a_version):
         return False
     return rules.version.search(value) is not None
+
+
+def _lacking_flags(n: int, total: int, listed: str) -> Reason:
+    """The cookie reason, cut at MAX_EVIDENCE like evidence: the cookie list is shortened, so the English text
+    is the cut sentence and the words around the list stay translatable."""
+    why = reason("{n} of {total} cookie(s) lack flags: {cookies}", n=str(n), total=str(total), cookies=listed)
+    over = len(why) - MAX_EVIDENCE
+    if over <= 0:
+        return why
+    return reason("{n} of {total} cookie(s) lack flags: {cookies}", n=str(n), total=str(total),
+                  cookies=listed[: len(listed) - over - 1] + "…")
 
 
 def _cut(text: str) -> str:

@@ -7,8 +7,9 @@ for another name are three different fixes, so they are reported as three indepe
 * ``trusted``: the chain leads to a root in the trust store (system, plus ``extra_ca_file``), whatever
   the dates and the name. OpenSSL verifies the chain in the first handshake; hostname checking is off
   there on purpose, because OpenSSL stops at its first error and would hide the other two facts.
-* ``hostname_matches``: judged here from the certificate's subjectAltName, as browsers do (no Common
-  Name fallback, one wildcard label at most, IP hosts against IP entries).
+* ``hostname_matches``: judged here from the certificate's subjectAltName by ``service_identity`` (RFC 6125
+  as browsers apply it: no Common Name fallback, a wildcard only as a whole left-most label, IP hosts
+  against IP entries).
 * ``not_before``/``not_after``/``days_left``: read from the certificate, relative to ``now``.
 
 When the verifying handshake fails, a second, non-verifying one (any protocol version, any cipher)
@@ -18,7 +19,9 @@ that only speaks TLS 1.0, is described rather than reduced to "handshake failed"
 Passive only: the handshake any browser makes, no request is sent. The host is resolved once, the
 address checked by the project's private-network guard (``portal_audit.netsafety``), and both handshakes
 go to that same address with the host name as SNI, so DNS cannot steer the second one elsewhere.
-Network and TLS problems never raise: they come back as ``ok=False`` with ``error``.
+Network and TLS problems never raise: they come back as ``ok=False`` with ``error``. The certificate's
+problems are Reasons (portal_audit/reasons.py) in ``problems``, so the audit shows them translated without
+reading the English back; ``verify_error`` is the same words joined, for people reading the stored fact.
 """
 
 from __future__ import annotations
@@ -31,19 +34,23 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from cryptography import x509
+from service_identity import CertificateError, VerificationError
+from service_identity.hazmat import DNS_ID, DNSPattern, IPAddress_ID, IPAddressPattern, verify_service_identity
 
 from portal_audit.netsafety import Allowance, IPAddress, address_allowed, literal_ip
+from portal_audit.reasons import Reason, crawl_line, reason
 
 # OpenSSL verify codes (X509_V_ERR_*) that mean the chain itself is anchored in the trust store and only a
 # validity period is wrong: OpenSSL checks dates after it has built a trusted chain.
-_DATE_CODES = {9: "a certificate in the chain is not yet valid", 10: "a certificate in the chain has expired"}
+_DATE_CODES = {9: reason("a certificate in the chain is not yet valid"),
+               10: reason("a certificate in the chain has expired")}
 # Clearer words for the most common chain errors met on Vietnamese government sites.
 _CHAIN_HINTS = {
-    18: "self-signed certificate",
-    19: "self-signed certificate in certificate chain",
-    20: "unable to get local issuer certificate (unknown CA, or the server does not send its intermediate "
-        "certificate)",
-    21: "unable to verify the first certificate (the server does not send its intermediate certificate)",
+    18: reason("self-signed certificate"),
+    19: reason("self-signed certificate in certificate chain"),
+    20: reason("unable to get local issuer certificate (unknown CA, or the server does not send its intermediate "
+               "certificate)"),
+    21: reason("unable to verify the first certificate (the server does not send its intermediate certificate)"),
 }
 
 
@@ -57,7 +64,7 @@ class TlsReport:
     error: str | None             # "tls: …" / "connection: …" / "timeout" / "dns: …" / "blocked_private: …"
     protocol: str | None          # "TLSv1.3", "TLSv1.2", ...
     trusted: bool | None          # the chain verifies against the trust store (dates and name aside)
-    verify_error: str | None      # why a browser would warn: "; "-joined chain, date and name problems
+    verify_error: str | None      # why a browser would warn: ``problems`` "; "-joined (English)
     hostname_matches: bool | None
     not_before: datetime | None   # UTC
     not_after: datetime | None    # UTC
@@ -66,6 +73,7 @@ class TlsReport:
     issuer: str | None
     san: tuple[str, ...] = ()
     checked_at: datetime | None = None  # the ``now`` the dates were judged against (UTC)
+    problems: tuple[str, ...] = ()  # chain, date and name problems, each a Reason (OpenSSL's own words as is)
 
 
 @dataclass(frozen=True)
@@ -122,25 +130,27 @@ def inspect_tls(host: str, port: int = 443, *, timeout: float = 10, extra_ca_fil
     return _report(blank, protocol, der, verification)
 
 
-def expiry_outcome(report: TlsReport, warn_days: int = 30) -> tuple[str, str]:
-    """Judge the certificate's validity period: ("passed" | "failed" | "not_checked", reason in English).
+def expiry_outcome(report: TlsReport, warn_days: int = 30) -> tuple[str, Reason]:
+    """Judge the certificate's validity period: ("passed" | "failed" | "not_checked", reason).
 
     Fails when expired, not yet valid, or expiring within ``warn_days`` (renewal is overdue: an automated
     renewal normally happens 30 days ahead). Trust and hostname are judged elsewhere.
     """
     if report.not_after is None or report.not_before is None:
         why = report.error or "no certificate was read"
-        return "not_checked", f"certificate not read: {why}"
+        return "not_checked", reason("certificate not read: {why}", why=why)
     now = report.checked_at or datetime.now(UTC)
     end = report.not_after.date().isoformat()
     if now < report.not_before:
-        return "failed", f"certificate is not valid until {report.not_before.date().isoformat()}"
+        return "failed", reason("certificate is not valid until {date}", date=report.not_before.date().isoformat())
     days = report.days_left if report.days_left is not None else (report.not_after - now).days
+    # Numbers are passed as text: the stored reasons of earlier versions had them so, and the export keeps them.
     if now > report.not_after:
-        return "failed", f"certificate expired on {end} ({-days} day(s) ago)"
+        return "failed", reason("certificate expired on {date} ({days} day(s) ago)", date=end, days=str(-days))
     if days < warn_days:
-        return "failed", f"certificate expires on {end}, in {days} day(s) (less than {warn_days})"
-    return "passed", f"certificate valid until {end} ({days} days left)"
+        return "failed", reason("certificate expires on {date}, in {days} day(s) (less than {limit})", date=end,
+                                days=str(days), limit=str(warn_days))
+    return "passed", reason("certificate valid until {date} ({days} days left)", date=end, days=str(days))
 
 
 # --- connecting ----------------------------------------------------------------------------------------------
@@ -226,13 +236,14 @@ class _Verification:
     """What the verifying handshake said, before the certificate itself is read."""
 
     trusted: bool | None
-    chain: str | None = None      # why the chain is not trusted
-    dates: str | None = None      # a validity-period error OpenSSL met in an otherwise trusted chain
+    chain: str | None = None      # why the chain is not trusted (a Reason, or OpenSSL's words)
+    dates: Reason | None = None   # a validity-period error OpenSSL met in an otherwise trusted chain
     refused: str | None = None    # the browser-grade handshake failed before any certificate check
 
     def problems(self) -> list[str]:
         if self.refused:
-            return [f"a current browser's handshake fails ({self.refused}); the certificate was not verified"]
+            return [reason("a current browser's handshake fails ({error}); the certificate was not verified",
+                           error=crawl_line(self.refused))]
         return [self.chain] if self.chain else []
 
 
@@ -241,8 +252,8 @@ def _classify(exc: ssl.SSLCertVerificationError) -> _Verification:
     code = getattr(exc, "verify_code", None) or 0
     if code in _DATE_CODES:
         return _Verification(trusted=True, dates=_DATE_CODES[code])
-    message = _CHAIN_HINTS.get(code) or getattr(exc, "verify_message", None) or _ssl_reason(exc)
-    return _Verification(trusted=False, chain=str(message))
+    message = _CHAIN_HINTS.get(code) or str(getattr(exc, "verify_message", None) or _ssl_reason(exc))
+    return _Verification(trusted=False, chain=message)
 
 
 # --- reading the certificate -----------------------------------------------------------------------------------
@@ -251,20 +262,22 @@ def _report(blank: TlsReport, protocol: str | None, der: bytes | None, verificat
     cert = _parse(der)
     problems = verification.problems()
     if cert is None:
+        problems.append(reason("no certificate could be read"))
         return replace(blank, ok=True, protocol=protocol, trusted=verification.trusted,
-                       verify_error="; ".join([*problems, "no certificate could be read"]))
+                       verify_error="; ".join(problems), problems=tuple(problems))
     now = blank.checked_at or datetime.now(UTC)
     matches = _hostname_matches(blank.host, cert)
     if now > cert.not_after:
-        problems.append("certificate has expired")
+        problems.append(reason("certificate has expired"))
     elif now < cert.not_before:
-        problems.append("certificate is not yet valid")
+        problems.append(reason("certificate is not yet valid"))
     elif verification.dates:
         problems.append(verification.dates)  # the leaf is in date, so an intermediate is not
     if not matches:
-        problems.append("hostname mismatch")
+        problems.append(reason("hostname mismatch"))
     return replace(blank, ok=True, protocol=protocol, trusted=verification.trusted,
-                   verify_error="; ".join(problems) or None, hostname_matches=matches, not_before=cert.not_before,
+                   verify_error="; ".join(problems) or None, problems=tuple(problems), hostname_matches=matches,
+                   not_before=cert.not_before,
                    not_after=cert.not_after, days_left=(cert.not_after - now).days, subject=cert.subject,
                    issuer=cert.issuer, san=cert.san)
 
@@ -288,22 +301,27 @@ def _parse(der: bytes | None) -> _Cert | None:
 
 
 def _hostname_matches(host: str, cert: _Cert) -> bool:
-    """RFC 6125 matching as browsers do it: subjectAltName only, a wildcard stands for one whole left label."""
+    """``service_identity``'s RFC 6125 matching of ``host`` (a name, or an IP literal) against the SAN entries.
+
+    Entries are read one by one, so a malformed one (``*.vn``, two wildcards) is ignored rather than spoiling
+    the valid names beside it; a host name that cannot be an identifier (not IDNA-encodable) matches nothing.
+    """
     ip = literal_ip(host)
-    if ip is not None:
-        return ip in cert.ip_addresses
     try:
-        name = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        name = host.lower()
-    for pattern in (p.rstrip(".").lower() for p in cert.dns_names):
-        if pattern == name:
-            return True
-        if pattern.startswith("*.") and "*" not in pattern[2:] and pattern.count(".") >= 2:
-            label, _, rest = name.partition(".")
-            if label and rest == pattern[2:]:
-                return True
-    return False
+        service_id = IPAddress_ID(str(ip)) if ip is not None else DNS_ID(host.lower())
+    except (ValueError, UnicodeError):
+        return False
+    patterns: list[DNSPattern | IPAddressPattern] = [IPAddressPattern(pattern=a) for a in cert.ip_addresses]
+    for name in cert.dns_names:
+        try:
+            patterns.append(DNSPattern.from_bytes(name.rstrip(".").encode("ascii")))
+        except (CertificateError, UnicodeError):
+            continue
+    try:
+        verify_service_identity(patterns, obligatory_ids=[service_id], optional_ids=[])
+    except (CertificateError, VerificationError):
+        return False
+    return True
 
 
 def _utc(moment: datetime) -> datetime:

@@ -10,17 +10,20 @@ Parameters are JSON-safe: numbers, strings, lists of strings (shown joined with 
 ``{"template", "params"}`` (or ``{"text"}`` for a plain English part, also made by ``english`` for a
 parameter that is English text from elsewhere, such as a crawl error). Names from checklists, URLs, header
 names, numbers and dates are parameters and are never translated.
+
+One home on the bottom floor, because every stage words reasons: the inspectors of portal_audit/technical
+(headers, TLS, DNS), the render notes and the audit's detectors all return Reasons, so nothing is matched back
+from English text. A reason a gather stage stores for a later judge (a host fact's certificate or DNS problem)
+is written with ``stored`` and read back with ``from_stored``, keeping its template and parameters.
 """
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Iterable
 from typing import Any
 
 LABELS: set[str] = set()
-_FIELD = re.compile(r"\{(\w+)[^{}]*\}")
 
 
 def placeholders(template: str) -> set[str]:
@@ -109,11 +112,6 @@ def reason_label(label: str) -> str:
     return label
 
 
-def reason_template(template: str) -> str:
-    """A template for ``known`` (text written as plain English elsewhere): returned as is, marked for extraction."""
-    return template
-
-
 def join_reasons(parts: Iterable[str | None], sep: str = "; ") -> str | None:
     """Reasons joined by ``sep`` (the English text as ``sep.join`` gives it). Parts that are Reasons stay
     translatable: the result's template is "{part0}; {part1}" with each part nested in the params."""
@@ -136,21 +134,19 @@ def split_reason(value: Any) -> tuple[str | None, dict[str, Any] | None]:
     return None, None
 
 
-def known(text: str | None, templates: Iterable[str]) -> str | None:
-    """A reason written elsewhere as plain English (header analysis, certificate dates, DNS facts) matched back
-    to one of ``templates``: the Reason when one fits the whole text exactly, else the text unchanged."""
-    if not text:
-        return text
-    for template in templates:
-        pattern = ""
-        pos = 0
-        for m in _FIELD.finditer(template):
-            pattern += re.escape(template[pos:m.start()]) + f"(?P<{m.group(1)}>.+?)"
-            pos = m.end()
-        pattern += re.escape(template[pos:])
-        match = re.fullmatch(pattern, text, re.S)
-        if match:
-            candidate = reason(template, **match.groupdict())
-            if str(candidate) == text:
-                return candidate
-    return text
+def stored(value: str | None) -> str | dict[str, Any] | None:
+    """A reason in the JSON form a gather stage stores (host_facts) and a later judge reads back with
+    ``from_stored``: a Reason as its template, params and English text, plain text as is."""
+    if isinstance(value, Reason):
+        return {**value.as_dict(), "text": str(value)}
+    return value
+
+
+def from_stored(value: Any) -> str | None:
+    """The reason ``stored`` wrote: a Reason again when it kept its template. Anything else (a fact written
+    by a portal-audit that stored English prose) is its text as is, shown untranslated."""
+    if isinstance(value, dict):
+        if "template" in value:
+            return Reason(value["template"], value.get("params") or {})
+        return None if value.get("text") is None else str(value["text"])
+    return None if value is None else str(value)
