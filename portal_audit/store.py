@@ -326,27 +326,32 @@ def _stale_score_triggers() -> str:
     whenever one of its score inputs is inserted, updated or deleted, so no stage has to remember to (and no
     judging stage depends on the trend module that reads the scores). The WHEN clause keeps the per-row cost
     of a bulk insert to one index lookup once the scores are gone."""
-    parts = []
-    for table in SCORE_INPUT_TABLES:
-        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
-            parts.append(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_stale_scores AFTER {event} ON {table} "
-                f"WHEN EXISTS (SELECT 1 FROM run_scores WHERE run_id = {row}.run_id) "
-                f"BEGIN DELETE FROM run_scores WHERE run_id = {row}.run_id; END;"
+    return "\n".join(_row_triggers(
+        SCORE_INPUT_TABLES, "stale_scores", "AFTER", "NEW",
+        "EXISTS (SELECT 1 FROM run_scores WHERE run_id = {row}.run_id)",
+        "DELETE FROM run_scores WHERE run_id = {row}.run_id;"))
+
+
+def _row_triggers(tables: tuple[str, ...], name: str, timing: str, updated_row: str, when: str,
+                  body: str) -> list[str]:
+    """One trigger per table and per insert/update/delete, keyed on the row's run: ``{row}`` in ``when`` and
+    ``body`` is NEW for an insert, ``updated_row`` for an update (OLD to guard the row as it was) and OLD for
+    a delete. The names stay ``{table}_{event}_{name}``, which `CREATE TRIGGER IF NOT EXISTS` migrations rely on."""
+    triggers = []
+    for table in tables:
+        for event, row in (("INSERT", "NEW"), ("UPDATE", updated_row), ("DELETE", "OLD")):
+            triggers.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_{name} {timing} {event} ON {table} "
+                f"WHEN {when.format(row=row)} BEGIN {body.format(row=row)} END;"
             )
-    return "\n".join(parts)
+    return triggers
 
 
 def _immutability_triggers() -> str:
     """A finished run's rows can never change: the audit trail behind week-over-week diffs."""
-    parts = []
-    for table in RUN_TABLES:
-        for event, row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
-            parts.append(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_frozen BEFORE {event} ON {table} "
-                f"WHEN (SELECT status FROM runs WHERE id = {row}.run_id) = 'finished' "
-                f"BEGIN SELECT RAISE(ABORT, 'run is finished and immutable'); END;"
-            )
+    parts = _row_triggers(RUN_TABLES, "frozen", "BEFORE", "OLD",
+                          "(SELECT status FROM runs WHERE id = {row}.run_id) = 'finished'",
+                          "SELECT RAISE(ABORT, 'run is finished and immutable');")
     parts.append(
         "CREATE TRIGGER IF NOT EXISTS runs_update_frozen BEFORE UPDATE ON runs "
         "WHEN OLD.status = 'finished' "
