@@ -114,10 +114,26 @@ def _options(path: str | None, proxy: str, env: dict[str, str]) -> dict[str, Any
     return options
 
 
-def _unavailable(errors: list[str], tried_system: bool) -> BrowserUnavailable:
-    if not tried_system:
-        errors = [*errors, "no chromium/chrome found (apt-get install -y chromium, or set PORTAL_AUDIT_BROWSER)"]
-    return BrowserUnavailable("; ".join(errors))
+class _Attempts:
+    """The one launch policy of both APIs: try each choice in order, keep why each failed, say it all at the end."""
+
+    def __init__(self, executable: str | None) -> None:
+        self.executable = executable
+        self.errors: list[str] = []
+        self.tried_system = False
+
+    def __iter__(self) -> Iterator[tuple[str, str | None]]:
+        for label, path in _choices(self.executable):
+            self.tried_system = self.tried_system or path is not None
+            yield label, path
+
+    def failed(self, label: str, exc: BaseException) -> None:
+        self.errors.append(f"{label}: {_first_line(exc)}")
+
+    def unavailable(self) -> BrowserUnavailable:
+        errors = self.errors if self.tried_system else [
+            *self.errors, "no chromium/chrome found (apt-get install -y chromium, or set PORTAL_AUDIT_BROWSER)"]
+        return BrowserUnavailable("; ".join(errors))
 
 
 @contextlib.contextmanager
@@ -133,16 +149,15 @@ def launch() -> Iterator[Any]:
     guard = GuardProxy()
     try:
         with sync_playwright() as playwright:
-            browser, errors, tried_system = None, [], False
-            for label, path in _choices(None):
-                tried_system = tried_system or path is not None
+            browser, attempts = None, _Attempts(None)
+            for label, path in attempts:
                 try:
                     browser = playwright.chromium.launch(**_options(path, guard.server(False), env))
                     break
                 except PlaywrightError as exc:
-                    errors.append(f"{label}: {_first_line(exc)}")
+                    attempts.failed(label, exc)
             if browser is None:
-                raise _unavailable(errors, tried_system)
+                raise attempts.unavailable()
             try:
                 yield browser
             finally:
@@ -190,19 +205,17 @@ class RenderBrowser:
         from playwright.async_api import Error as PlaywrightError
 
         assert self.guard is not None
-        errors: list[str] = []
-        tried_system = False
-        for label, path in _choices(self.executable):
-            tried_system = tried_system or path is not None
+        attempts = _Attempts(self.executable)
+        for label, path in attempts:
             try:
                 browser = await self.playwright.chromium.launch(**_options(path, self.guard.server(False), self.env))
             except PlaywrightError as exc:
-                errors.append(f"{label}: {_first_line(exc)}")
+                attempts.failed(label, exc)
                 continue
             self.executable = path
             self.label = f"{label if path is None else path} {browser.version}"
             return browser
-        raise _unavailable(errors, tried_system)
+        raise attempts.unavailable()
 
     async def new_context(self, allowance: Allowance, **options: Any) -> Any:
         """A browser context whose every connection goes through the guard with this site's allowance."""
