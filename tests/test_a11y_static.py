@@ -538,6 +538,16 @@ def test_rule_catalogue() -> None:
     assert STATIC_RULES["document-html-alternative"].wcag == ()
 
 
+def test_every_static_rule_is_described_once_in_the_rules_table() -> None:
+    """Criteria, level and texts come from data/rules.yaml; a static rule missing there would be a fallback."""
+    from portal_audit.a11y.rules import load_rules
+
+    assert set(STATIC_RULES) <= set(load_rules())
+    assert {r.id for r in STATIC_RULES.values() if r.best_practice} >= {"duplicate-id", "heading-order",
+                                                                        "empty-heading", "document-html-alternative"}
+    assert STATIC_RULES["image-alt"].wcag == ("1.1.1",) and not STATIC_RULES["image-alt"].best_practice
+
+
 def test_every_hit_names_a_known_rule() -> None:
     html = page('<img src="/a.png"><a href="/x"></a><input><h2></h2><iframe src="/f"></iframe><marquee>x</marquee>',
                 lang="vn", head="")

@@ -28,6 +28,7 @@ import yaml
 from lxml import etree
 
 from portal_audit.a11y import language
+from portal_audit.a11y.rules import rule_info
 from portal_audit.html import Selectors, in_chrome, is_chrome, parse_html
 from portal_audit.text import fold_short
 
@@ -45,78 +46,87 @@ class StaticHit:
 
 @dataclass(frozen=True)
 class StaticRule:
+    """How the static checker decides a rule; what the rule is (criteria, level, texts) is in data/rules.yaml."""
+
     id: str
-    wcag: tuple[str, ...]       # success criteria
     act_rules: tuple[str, ...]  # ACT rules whose test cases this rule claims to decide
-    best_practice: bool         # True when a hit is not a WCAG 2.1 A/AA failure
     description: str
+
+    @property
+    def wcag(self) -> tuple[str, ...]:
+        return rule_info(self.id).wcag
+
+    @property
+    def best_practice(self) -> bool:
+        """A hit is not a WCAG 2.1 A/AA failure."""
+        return rule_info(self.id).level not in ("A", "AA")
 
 
 _RULE_LIST: tuple[StaticRule, ...] = (
-    StaticRule("image-alt", ("1.1.1",), ("23a2a8",), False,
+    StaticRule("image-alt", ("23a2a8",),
                "img element without alt text or another accessible name (alt=\"\" marks a decorative image)"),
-    StaticRule("role-img-alt", ("1.1.1",), ("23a2a8",), False,
+    StaticRule("role-img-alt", ("23a2a8",),
                "element with role=\"img\" (other than img and svg) without an accessible name"),
-    StaticRule("input-image-alt", ("1.1.1", "4.1.2"), ("59796f",), False,
+    StaticRule("input-image-alt", ("59796f",),
                "image button (input type=\"image\") without alt text or another accessible name"),
-    StaticRule("area-alt", ("2.4.4", "4.1.2"), ("c487ae",), False,
+    StaticRule("area-alt", ("c487ae",),
                "image-map area with href but without alt text or another accessible name"),
-    StaticRule("svg-img-alt", ("1.1.1",), ("7d6734",), False,
+    StaticRule("svg-img-alt", ("7d6734",),
                "svg element (or svg child) with role img/graphics-document/graphics-symbol without a title or label"),
-    StaticRule("object-alt", ("1.1.1",), ("8fc3b6",), False,
+    StaticRule("object-alt", ("8fc3b6",),
                "object element embedding an image, audio or video without title, aria-label or aria-labelledby"),
-    StaticRule("link-name", ("2.4.4", "4.1.2"), ("c487ae",), False,
+    StaticRule("link-name", ("c487ae",),
                "link (a with href) whose accessible name is empty: no text, image alt, aria-label or title"),
-    StaticRule("button-name", ("4.1.2",), ("97a4e1",), False, "button element without an accessible name"),
-    StaticRule("input-button-name", ("4.1.2",), ("97a4e1",), False,
+    StaticRule("button-name", ("97a4e1",), "button element without an accessible name"),
+    StaticRule("input-button-name", ("97a4e1",),
                "input type=\"button\" (or submit/reset with an empty value) without an accessible name"),
-    StaticRule("aria-command-name", ("4.1.2",), ("97a4e1", "c487ae", "m6b1q3"), False,
+    StaticRule("aria-command-name", ("97a4e1", "c487ae", "m6b1q3"),
                "element with role button, link or menuitem (not a native button or link) without an accessible name"),
     # WCAG 2.4.4 accepts "Xem thêm" when the surrounding sentence or list item names the target; only the
     # AAA criterion 2.4.9 asks the link text alone to say it. Circular 32/2017 Art. 18(1)(d) asks it too.
-    StaticRule("identical-links-same-purpose", ("2.4.9",), (), True,
+    StaticRule("identical-links-same-purpose", (),
                "link whose whole text is a generic phrase ('Xem thêm', 'Chi tiết', 'click here') and no title or "
                "label says where it goes (Circular 32/2017/TT-BTTTT Art. 18(1)(d))"),
-    StaticRule("html-has-lang", ("3.1.1",), ("b5c3f8",), False, "html element without a non-empty lang attribute"),
-    StaticRule("html-lang-valid", ("3.1.1",), ("bf051a",), False,
+    StaticRule("html-has-lang", ("b5c3f8",), "html element without a non-empty lang attribute"),
+    StaticRule("html-lang-valid", ("bf051a",),
                "html element whose lang attribute has no known primary language subtag"),
     # ACT ucwvc8 (proposed) asks the same, but its examples are one sentence long, below what a detector can
     # judge: the rule is scored on them for false positives only (tests/test_act_static.py), not claimed.
-    StaticRule("html-lang-mismatch", ("3.1.1",), (), False,
+    StaticRule("html-lang-mismatch", (),
                "html element whose lang names another language than the one the page's text is written in "
                "(lang=\"en\" over Vietnamese text)"),
-    StaticRule("valid-lang", ("3.1.2",), ("de46e4",), False,
+    StaticRule("valid-lang", ("de46e4",),
                "element in the body whose lang attribute has no known primary language subtag"),
-    StaticRule("document-title", ("2.4.2",), ("2779a5",), False, "page without a title element, or an empty one"),
-    StaticRule("label", ("4.1.2",), ("e086e5",), False,
+    StaticRule("document-title", ("2779a5",), "page without a title element, or an empty one"),
+    StaticRule("label", ("e086e5",),
                "input or textarea without an accessible name (label, aria-label(ledby), title or placeholder)"),
-    StaticRule("select-name", ("4.1.2",), ("e086e5",), False,
+    StaticRule("select-name", ("e086e5",),
                "select element without an accessible name (label, aria-label(ledby) or title)"),
-    StaticRule("aria-input-field-name", ("4.1.2",), ("e086e5",), False,
+    StaticRule("aria-input-field-name", ("e086e5",),
                "element with role textbox, combobox, listbox, searchbox, slider or spinbutton without an accessible "
                "name"),
-    StaticRule("aria-toggle-field-name", ("4.1.2",), ("e086e5",), False,
+    StaticRule("aria-toggle-field-name", ("e086e5",),
                "element with role checkbox, radio, switch, menuitemcheckbox or menuitemradio without an accessible "
                "name"),
-    StaticRule("duplicate-id", ("4.1.1",), ("3ea0c8",), True,
+    StaticRule("duplicate-id", ("3ea0c8",),
                "id attribute value used by more than one element (SC 4.1.1 is obsolete since WCAG 2.2: best practice)"),
-    StaticRule("empty-heading", (), ("ffd0e9",), True, "heading (h1-h6 or role=heading) with no accessible text"),
-    StaticRule("heading-order", (), (), True, "heading level skipped going down (e.g. h2 followed by h4)"),
-    StaticRule("frame-title", ("4.1.2",), ("cae760",), False,
+    StaticRule("empty-heading", ("ffd0e9",), "heading (h1-h6 or role=heading) with no accessible text"),
+    StaticRule("heading-order", (), "heading level skipped going down (e.g. h2 followed by h4)"),
+    StaticRule("frame-title", ("cae760",),
                "iframe or frame without a non-empty title, aria-label or aria-labelledby"),
-    StaticRule("td-has-header", ("1.3.1",), (), False,
+    StaticRule("td-has-header", (),
                "data table (3+ rows, 2+ columns, not a layout table) without any header cell, scope or headers"),
-    StaticRule("td-headers-attr", ("1.3.1",), ("a25f45",), False,
+    StaticRule("td-headers-attr", ("a25f45",),
                "table cell whose headers attribute names an id that is not a header cell of the same table"),
-    StaticRule("th-has-data-cells", ("1.3.1",), ("d0f69e",), False,
+    StaticRule("th-has-data-cells", ("d0f69e",),
                "table header cell that is the header of no other cell"),
-    StaticRule("meta-viewport", ("1.4.4",), ("b4f0c3",), False,
+    StaticRule("meta-viewport", ("b4f0c3",),
                "meta viewport that disables zoom (user-scalable=no) or limits it (maximum-scale < 2)"),
-    StaticRule("meta-refresh", ("2.2.1",), ("bc659a",), False,
+    StaticRule("meta-refresh", ("bc659a",),
                "meta refresh that reloads or redirects after a delay (more than 0 and at most 20 hours)"),
-    StaticRule("marquee", ("2.2.2",), (), False, "marquee element: moving text that cannot be paused"),
-    StaticRule("blink", ("2.2.2",), (), False, "blink element: blinking text that cannot be stopped"),
-    StaticRule("document-html-alternative", (), (), True,
+    StaticRule("marquee", (), "marquee element: moving text that cannot be paused"),
+    StaticRule("blink", (), "blink element: blinking text that cannot be stopped"),
+    StaticRule("document-html-alternative", (),
                "page with under 200 characters of own text that links to PDF/Word/Excel documents: the content is "
                "published only as a file, without an HTML version"),
 )
