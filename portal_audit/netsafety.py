@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from portal_audit.errorkind import ErrorKind
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Allowance = bool | tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 Resolver = Callable[[str], Sequence[IPAddress]]
@@ -36,7 +38,7 @@ _CACHE_SECONDS = 300.0
 class Refusal:
     """Why a URL or host may not be fetched; ``kind`` is the fetch_errors kind a refusal is recorded as."""
 
-    kind: str      # blocked_scheme | blocked_private
+    kind: ErrorKind  # blocked_scheme | blocked_private
     detail: str
 
 
@@ -128,7 +130,7 @@ def host_refusal(host: str, addresses: Sequence[IPAddress], allowance: Allowance
     one private address could be steered to either)."""
     for ip in addresses:
         if not address_allowed(ip, allowance):
-            return Refusal("blocked_private", f"{host[:100]} is a private or reserved address ({ip})")
+            return Refusal(ErrorKind.BLOCKED_PRIVATE, f"{host[:100]} is a private or reserved address ({ip})")
     return None
 
 
@@ -136,6 +138,6 @@ def refusal(url: str, allowance: Allowance, resolver: Resolver = resolve) -> Ref
     """Why ``url`` may not be fetched, or None. A host that does not resolve is not refused here: the fetch
     itself then fails and is recorded as a DNS error."""
     if not scheme_allowed(url):
-        return Refusal("blocked_scheme", f"scheme not allowed: {url[:200]}")
+        return Refusal(ErrorKind.BLOCKED_SCHEME, f"scheme not allowed: {url[:200]}")
     host = urlsplit(url).hostname or ""
     return host_refusal(host, resolver(host), allowance)

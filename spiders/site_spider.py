@@ -28,6 +28,7 @@ from portal_audit.crawl.items import Document, FetchError, Item, Link, LinkCheck
 from portal_audit.crawl.pagefacts import PageFacts, parse_page
 from portal_audit.crawl.resume import ResumeState
 from portal_audit.crawl.robots import ROBOTS_MAX_BYTES
+from portal_audit.errorkind import REFUSED_KINDS, ErrorKind
 from portal_audit.netsafety import Refusal, host_refusal, literal_only, refusal
 from portal_audit.registry import SiteConfig
 from portal_audit.store import compress_html, dumps, headers_json, utcnow
@@ -118,7 +119,7 @@ class SiteSpider(scrapy.Spider):
             return None
         reason = self.traps.check(url, referrer)
         if reason:
-            self._refuse(url, "trap", reason, referrer)
+            self._refuse(url, ErrorKind.TRAP, reason, referrer)
             return None
         if len(self.seen) >= self.site.max_pages:
             self.budget_exhausted = True
@@ -174,9 +175,9 @@ class SiteSpider(scrapy.Spider):
                 self.traps.check(page.url, page.referrer)  # replays the trap families' counters
             self.seen.update((page.url, page.final_url, *page.hops))
         for url, kind in state.errors:
-            if kind in ("trap", "blocked_scheme", "blocked_private"):
+            if kind in (ErrorKind.TRAP, *REFUSED_KINDS):
                 self.refused.add(url)
-            if kind != "trap" and self.scope.contains(url) and not is_document(url):
+            if kind != ErrorKind.TRAP and self.scope.contains(url) and not is_document(url):
                 self.seen.add(url)
         for url in state.documents:
             if is_document(url) and self.scope.same_host(url):
@@ -257,13 +258,13 @@ class SiteSpider(scrapy.Spider):
 
     # --- recording -------------------------------------------------------------------------------------
 
-    def _error(self, url: str, kind: str, detail: str, referrer: str | None,
+    def _error(self, url: str, kind: ErrorKind, detail: str, referrer: str | None,
                status: int | None = None) -> FetchError:
         self.progress.errors += 1
         return FetchError(self.run_id, self.site.id, url=url, kind=kind, status=status, detail=detail[:500],
                           referrer=referrer, at=utcnow())
 
-    def _refuse(self, url: str, kind: str, detail: str, referrer: str | None) -> None:
+    def _refuse(self, url: str, kind: ErrorKind, detail: str, referrer: str | None) -> None:
         """Record a refused URL once; written directly because it happens outside a callback's output."""
         if url in self.refused:
             return
@@ -314,7 +315,7 @@ class SiteSpider(scrapy.Spider):
         # The page row and what it implies (its error, its links) leave as ONE item, written in one batch: a
         # crash can never keep a page without its links, which a resumed crawl would then never follow.
         if response.status >= 400:
-            yield PageItem(page, error=self._error(meta["pa_origin"], "http", f"HTTP {response.status}",
+            yield PageItem(page, error=self._error(meta["pa_origin"], ErrorKind.HTTP, f"HTTP {response.status}",
                                                    meta["pa_referrer"], response.status))
             return
         requests, links = self._links(response.url, facts, meta["pa_depth"], canonical)
@@ -331,7 +332,7 @@ class SiteSpider(scrapy.Spider):
         requests: list[Request] = []
         for link in facts.refused:
             rows.append(self._link_row(page_url, link.url[:2000], link, "refused"))
-            self._refuse(link.url[:2000], "blocked_scheme", "link to a non-web scheme", page_url)
+            self._refuse(link.url[:2000], ErrorKind.BLOCKED_SCHEME, "link to a non-web scheme", page_url)
         for link in facts.links:
             url = link.url if canonical else safe_canonical_url(link.url)
             if url is None:
@@ -405,23 +406,26 @@ class SiteSpider(scrapy.Spider):
         chain = [*meta["pa_redirects"], {"url": response.url, "status": response.status}]
         origin, referrer = meta["pa_origin"], meta["pa_referrer"]
         if not location:
-            yield self._error(origin, "http", f"HTTP {response.status} without Location", referrer, response.status)
+            yield self._error(origin, ErrorKind.HTTP, f"HTTP {response.status} without Location", referrer,
+                              response.status)
             return
         target = safe_canonical_url(urljoin(response.url, location.strip()))
         if target is None:
-            yield self._error(origin, "http", f"HTTP {response.status} to a malformed Location {location[:200]!r}",
-                              referrer, response.status)
+            yield self._error(origin, ErrorKind.HTTP,
+                              f"HTTP {response.status} to a malformed Location {location[:200]!r}", referrer,
+                              response.status)
             return
         hops = [hop["url"] for hop in chain]
         if target in hops:
-            yield self._error(origin, "redirect_loop", " -> ".join([*hops, target])[:500], referrer, response.status)
+            yield self._error(origin, ErrorKind.REDIRECT_LOOP, " -> ".join([*hops, target])[:500], referrer,
+                              response.status)
             return
         if len(chain) >= MAX_REDIRECTS:
-            yield self._error(origin, "redirect_limit", f"more than {MAX_REDIRECTS} redirects", referrer,
+            yield self._error(origin, ErrorKind.REDIRECT_LIMIT, f"more than {MAX_REDIRECTS} redirects", referrer,
                               response.status)
             return
         refused = refusal(target, self.allow_private_networks, literal_only)
-        if refused is not None and refused.kind == "blocked_scheme":
+        if refused is not None and refused.kind == ErrorKind.BLOCKED_SCHEME:
             yield self._error(origin, "blocked_scheme", f"redirect to {target[:200]}", referrer, response.status)
             return
         if refused is not None:

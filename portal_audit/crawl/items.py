@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from portal_audit.errorkind import ErrorKind
 from portal_audit.store import BufferedWriter, add_together
 
 
@@ -114,7 +115,7 @@ class FetchError(Row):
     run_id: str
     site_id: str
     url: str
-    kind: str
+    kind: ErrorKind
     status: int | None
     detail: str
     referrer: str | None

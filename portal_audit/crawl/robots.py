@@ -35,7 +35,7 @@ from twisted.python.failure import Failure
 
 from portal_audit.crawl.errors import classify, too_large
 from portal_audit.crawl.safety import RefusedRequest
-from portal_audit.errorkind import NETWORK_KINDS
+from portal_audit.errorkind import NETWORK_KINDS, ErrorKind
 
 ROBOTS_MAX_BYTES = 500 * 1024
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
@@ -124,15 +124,15 @@ class RobotsTxtGuard(RobotsTxtMiddleware):
 
     def _unreadable(self, netloc: str, exc: Exception) -> RobotParser:
         if too_large(exc):
-            return self._refuse(netloc, "robots", "robots.txt larger than the cap once decompressed: read as "
+            return self._refuse(netloc, ErrorKind.ROBOTS, "robots.txt larger than the cap once decompressed: read as "
                                 "disallow all")
         kind, detail = classify(Failure(exc))
         if kind not in NETWORK_KINDS:
-            kind = "robots"
+            kind = ErrorKind.ROBOTS
         return self._refuse(netloc, kind, f"robots.txt could not be read ({detail}): nothing is crawled on this "
                             "host (RFC 9309 §2.3.1.4)")
 
-    def _refuse(self, netloc: str, kind: str, detail: str) -> RobotParser:
+    def _refuse(self, netloc: str, kind: ErrorKind, detail: str) -> RobotParser:
         self._refusals[netloc] = RefusedRequest(kind, detail[:500])
         return self._parser(DISALLOW_ALL)
 

@@ -17,13 +17,14 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from portal_audit.errorkind import ErrorKind
 from portal_audit.netsafety import address_allowed, literal_ip, refusal
 
 
 class RefusedRequest(IgnoreRequest):
     """A request the crawler refused to make; ``kind`` is the fetch_errors kind to record."""
 
-    def __init__(self, kind: str, detail: str):
+    def __init__(self, kind: ErrorKind, detail: str):
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
@@ -49,5 +50,5 @@ class PrivateNetworkGuard:
     def process_response(self, request: Request, response: Response) -> Response:
         ip = literal_ip(str(response.ip_address)) if response.ip_address else None
         if ip is not None and not address_allowed(ip, self._allowance()):
-            raise RefusedRequest("blocked_private", f"response came from a private address ({ip})")
+            raise RefusedRequest(ErrorKind.BLOCKED_PRIVATE, f"response came from a private address ({ip})")
         return response

@@ -26,6 +26,7 @@ from protego import Protego
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.errors import classify_browser_error
 from portal_audit.crawl.pagefacts import parse_page
+from portal_audit.errorkind import ErrorKind
 from portal_audit.html import is_navigation, parse_html
 from portal_audit.netsafety import refusal
 from portal_audit.registry import SiteConfig
@@ -52,7 +53,7 @@ class DiscoveryResult:
 class PageFailed(Exception):
     """One page could not be read in the browser: ``kind`` is its fetch_errors kind."""
 
-    def __init__(self, kind: str, detail: str, status: int | None = None):
+    def __init__(self, kind: ErrorKind, detail: str, status: int | None = None):
         super().__init__(detail)
         self.kind, self.detail, self.status = kind, detail, status
 
@@ -237,7 +238,7 @@ class SiteDiscovery:
                 return []
             log.warning("render discovery: %s: no result within %.0f s; the browser is restarted", url[:200],
                         self.deadline)
-            raise PageFailed("timeout", f"rendering took longer than {self.deadline:.0f} s; the browser was "
+            raise PageFailed(ErrorKind.TIMEOUT, f"rendering took longer than {self.deadline:.0f} s; the browser was "
                                         "restarted") from None
         except PageFailed:
             raise
@@ -286,15 +287,15 @@ class SiteDiscovery:
                     response: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The page's row and its links, from the response the browser got (within the site's size cap)."""
         if response is None:
-            raise PageFailed("other", "the browser answered no response")
+            raise PageFailed(ErrorKind.OTHER, "the browser answered no response")
         cap = self.site.max_page_bytes
         declared = response.headers.get("content-length") or ""
         if declared.isdigit() and int(declared) > cap:
-            raise PageFailed("too_large", f"Content-Length {declared} is over the cap of {cap} bytes",
+            raise PageFailed(ErrorKind.TOO_LARGE, f"Content-Length {declared} is over the cap of {cap} bytes",
                              response.status)
         body = await response.body()
         if len(body) > cap:
-            raise PageFailed("too_large", f"body of {len(body)} bytes is over the cap of {cap} bytes",
+            raise PageFailed(ErrorKind.TOO_LARGE, f"body of {len(body)} bytes is over the cap of {cap} bytes",
                              response.status)
         ctype = response.headers.get("content-type")
         decoded = decode_html(body, ctype)
@@ -312,7 +313,7 @@ class SiteDiscovery:
         return row, links
 
     def _failed(self, url: str, referrer: str | None, failed: PageFailed) -> None:
-        if failed.kind != "timeout":  # a timeout has had its line already
+        if failed.kind != ErrorKind.TIMEOUT:  # a timeout has had its line already
             log.warning("render discovery: %s: %s: %s", url[:200], failed.kind, failed.detail)
         self.errors.append({"run_id": self.run_id, "site_id": self.site.id, "url": url, "kind": failed.kind,
                             "status": failed.status, "detail": f"in the browser: {failed.detail}"[:500],
