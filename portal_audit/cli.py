@@ -17,6 +17,7 @@ import datetime
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from portal_audit.store import Store
 
 EXIT_OK, EXIT_SITE_FAILURES, EXIT_USAGE, EXIT_LOCKED, EXIT_DEGRADED, EXIT_ABORTED = 0, 1, 2, 3, 4, 130
+
+# pyOpenSSL (imported by Twisted's TLS) still names cryptography's DSA classes, which cryptography >= 51
+# deprecates: two warnings on every run, in every cron mail, that no user of portal-audit can act on.
+warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"OpenSSL\.")
 
 
 # --- what every command shares: errors, the registry, the lock and the store -----------------------------

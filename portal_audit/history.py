@@ -235,7 +235,7 @@ class _RunSide:
             self.rendered_checked = status[1] in ("checked", "partial")
         for rule, source, url, template in store.db.execute(
                 "SELECT rule, source, url, template_fp FROM a11y_results WHERE run_id = ? AND site_id = ? "
-                "AND outcome = 'violation'", (run_id, site_id)):
+                "AND outcome = 'violation' ORDER BY rule, source = 'axe', rowid", (run_id, site_id)):
             self.violations.setdefault(rule, []).append((source, _url_key(url, site_url), template))
         self.fetched = _fetched_keys(store, run_id, site_id, site_url)
         self.rendered = _rendered_keys(store, run_id, site_id, site_url)

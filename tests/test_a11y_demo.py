@@ -129,8 +129,18 @@ def test_without_a_browser_static_rules_run_and_rendered_rules_are_not_checked(d
                                                                                tmp_path: Path) -> None:
     db = tmp_path / "copy.db"
     shutil.copy(demo_run.db, db)
+    with sqlite3.connect(db) as connection:
+        judged = connection.execute("SELECT count(*) FROM a11y_results WHERE site_id = 'so-y-te' "
+                                    "AND source = 'static'").fetchone()[0]
+        connection.execute("DELETE FROM a11y_results WHERE site_id = 'so-y-te' AND source = 'static'")
+    assert judged > 0
     result = run_cli("render", "--db", str(db), "--site", "so-y-te", "--site", "so-tai-chinh",
                      env={"PORTAL_AUDIT_BROWSER": str(tmp_path / "no-such-chrome")})
+    # The render stage gathers; the static rules are judged by the audit, from the stored pages alone.
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM a11y_results WHERE site_id = 'so-y-te'").fetchone() == (0,)
+    audited = run_cli("audit", "--db", str(db))
+    assert audited.returncode == 0, audited.stdout + audited.stderr
     assert result.returncode == 1, result.stdout + result.stderr
     assert "NOT CHECKED" in result.stderr and "no-such-chrome" in result.stderr
     with sqlite3.connect(db) as connection:
@@ -141,6 +151,9 @@ def test_without_a_browser_static_rules_run_and_rendered_rules_are_not_checked(d
             "SELECT DISTINCT source FROM a11y_results WHERE site_id = 'so-y-te'")}
     assert all(v.startswith("not_checked|checked|rendered rules not checked: no browser") for v in status.values())
     assert sources == {"static"}
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM a11y_results WHERE site_id = 'so-y-te' "
+                                  "AND source = 'static'").fetchone() == (judged,)
     document = json.loads(run_cli("export", "--db", str(db)).stdout)
     site = next(s for s in document["sites"] if s["id"] == "so-tai-chinh")
     assert site["accessibility_status"]["rendered"] == "not_checked"

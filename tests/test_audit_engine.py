@@ -134,3 +134,51 @@ def test_patterns_matched_on_folded_text_are_written_folded() -> None:
     assert len(patterns) > 10
     unfolded = [p.pattern for p in patterns if fold(p.pattern) != p.pattern.lower()]
     assert not unfolded, unfolded
+
+
+def test_the_audit_judges_static_accessibility_rules_without_a_browser_and_atomically(
+        tmp_path: Path, scripted_server: ScriptedServer, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal_audit.audit import engine
+
+    scripted_server.page("/", '<html lang="vi"><title>Sở Tư pháp</title><body><a href="/van-ban">Văn bản</a>'
+                              '<img src="/logo.png"></body></html>')
+    scripted_server.page("/van-ban", '<html lang="vi"><title>Văn bản</title><body><h1>Văn bản</h1>'
+                                     '<iframe src="/khung"></iframe></body></html>')
+    config = tmp_path / "sites.yaml"
+    config.write_text(f"""province: T
+defaults: {{allow_private_networks: ["127.0.0.1/32"], delay: 0, retries: 0, render: none}}
+sites:
+  - {{id: stp, name: "Sở Tư pháp", unit_type: so_ban_nganh, url: "{scripted_server.base}/"}}
+""", encoding="utf-8")
+    db = tmp_path / "audit.db"
+    assert cli("crawl", "--config", str(config), "--db", str(db), "-q").returncode == 0
+    store = Store(db)
+    try:
+        run_id = store.run()["id"]
+        axe = {"run_id": run_id, "site_id": "stp", "url": scripted_server.base + "/", "template_fp": None,
+               "source": "axe", "rule": "color-contrast", "outcome": "violation", "impact": "serious",
+               "node_count": 1, "nodes": "[]"}
+        store.db["a11y_results"].insert(axe)   # as the render stage would have left it
+        query = "SELECT source, rule, url, node_count, nodes FROM a11y_results ORDER BY source, rule, url"
+        audit_run(store, None, ["decree-43-2011"])
+        first = list(store.query(query))
+        findings = list(store.query("SELECT * FROM findings ORDER BY rowid"))
+        audit_run(store, None, ["decree-43-2011"])
+        assert list(store.query(query)) == first   # judged again, the same rows
+        static = {(r["rule"], r["url"].removeprefix(scripted_server.base)) for r in first if r["source"] == "static"}
+        assert {("image-alt", "/"), ("frame-title", "/van-ban")} <= static
+        assert [r["rule"] for r in first if r["source"] == "axe"] == ["color-contrast"]   # the browser's are kept
+
+        def interrupted(*args: object) -> None:
+            raise KeyboardInterrupt
+
+        # A judgement that would find no static problem, interrupted after the site's static rows were replaced
+        # (the items come next): the old rows must come back.
+        monkeypatch.setattr(engine, "static_results", lambda *args: [])
+        monkeypatch.setattr(engine, "judge_item", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            audit_run(store, None, ["decree-43-2011"])
+        assert list(store.query(query)) == first   # an interrupted audit leaves the previous judgement whole
+        assert list(store.query("SELECT * FROM findings ORDER BY rowid")) == findings
+    finally:
+        store.close()

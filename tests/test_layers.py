@@ -49,6 +49,7 @@ LAYERS: dict[str, str] = {
     "portal_audit.a11y.axe": "gather",
     "portal_audit.a11y.stage": "gather",
     "portal_audit.a11y.static": "judge",
+    "portal_audit.a11y.static_results": "judge",
     "portal_audit.a11y.language": "judge",
     "portal_audit.a11y.summary": "judge",
     "portal_audit.a11y.act": "judge",
@@ -65,12 +66,9 @@ LAYERS: dict[str, str] = {
     "portal_audit.demo": "top",
 }
 
-# Upward imports in code other slices of issue #17 are moving, kept visible here until they are gone:
-# (importer, imported). Remove a line when its import goes; test_known_exceptions_still_exist says when.
-KNOWN_EXCEPTIONS: set[tuple[str, str]] = {
-    # Static accessibility rules are judged during `render` (a11y/stage.py), not in `audit` (issue #17 item 1).
-    ("portal_audit.a11y.stage", "portal_audit.a11y.static"),
-}
+# Upward imports still to be moved, as (importer, imported): none are left. Were one ever listed again,
+# test_known_exceptions_still_exist says when its import has gone and the line can go too.
+KNOWN_EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def modules() -> dict[str, Path]:

@@ -1,10 +1,11 @@
-"""The accessibility stage (`portal-audit render`): static rules on every page, axe-core on a sample.
+"""The accessibility stage (`portal-audit render`): axe-core and page speed on a sample of each site's pages.
 
-Reads a crawled run from the store and writes ``a11y_runs``, ``a11y_sites``, ``renders`` and
-``a11y_results``. Each site's results replace that site's previous ones in one transaction, so an
-interrupted stage leaves every site either fully old or fully new, and re-running it is always safe.
-Without a browser the static rules still run and every site says, in ``a11y_sites``, that the rendered
-rules were not checked and why; nothing is ever counted as passed because it could not be looked at.
+Reads a crawled run from the store and writes ``a11y_runs``, ``a11y_sites``, ``renders``, ``page_speed`` and
+axe-core's ``a11y_results`` rows. Each site's results replace that site's previous ones in one transaction,
+so an interrupted stage leaves every site either fully old or fully new, and re-running it is always safe.
+The static rules are not judged here but in ``portal-audit audit`` (a11y/static_results.py), from the stored
+pages. Without a browser every site says, in ``a11y_sites``, that the rendered rules were not checked and
+why; nothing is ever counted as passed because it could not be looked at.
 """
 
 from __future__ import annotations
@@ -12,16 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from portal_audit.a11y.axe import WCAG_TAGS, PageOutcome, PageTask, audit_pages
 from portal_audit.a11y.rules import axe_version
-from portal_audit.a11y.sampling import Candidate, choose_pages, menu_targets
-from portal_audit.a11y.static import MAX_EVIDENCE, check_tree
-from portal_audit.crawl.encoding import decode_html
-from portal_audit.html import parse_html
+from portal_audit.a11y.sampling import Candidate, choose_pages, menu_targets, stored_pages
 from portal_audit.netsafety import Allowance
 from portal_audit.prune import refuse_pruned
 from portal_audit.registry import parse_networks
@@ -32,7 +30,6 @@ from portal_audit.technical.speed import Measurement, measure
 log = logging.getLogger("portal_audit.a11y")
 
 SPEED_PAGES = 3  # live loads per site for the speed check: the home page and the slowest pages
-SNIPPET = 250
 
 
 @dataclass
@@ -48,9 +45,10 @@ class SiteSummary:
     violations: int = 0
 
     def line(self) -> str:
-        text = (f"{self.site_id}: {self.pages} page(s) in {self.templates} template(s) checked statically; "
+        text = (f"{self.site_id}: {self.pages} page(s) in {self.templates} template(s); "
                 f"{self.pages_rendered} page(s) of {self.templates_rendered} template(s) rendered with axe "
-                f"(rendered rules {self.rendered_status.replace('_', ' ')}); {self.violations} rule×page problem(s)")
+                f"(rendered rules {self.rendered_status.replace('_', ' ')}); {self.violations} rendered rule×page "
+                f"problem(s)")
         return text + (f" [{self.reason}]" if self.reason else "")
 
 
@@ -80,22 +78,6 @@ class SiteSettings:
     @property
     def tags(self) -> tuple[str, ...]:
         return (*WCAG_TAGS, "best-practice") if self.best_practice else WCAG_TAGS
-
-
-def _site_pages(store: Store, run_id: str, site_id: str) -> Iterator[dict[str, Any]]:
-    return store.query(
-        "SELECT url, final_url, template_fp, depth, title, content_type, html_zlib FROM pages "
-        "WHERE run_id = ? AND site_id = ? AND status = 200 AND html_zlib IS NOT NULL ORDER BY id",
-        [run_id, site_id])
-
-
-def _static_rows(run_id: str, site_id: str, page: dict[str, Any], root: Any) -> list[dict[str, Any]]:
-    by_rule: dict[str, list[dict[str, str]]] = {}
-    for hit in check_tree(root, page["final_url"]):
-        by_rule.setdefault(hit.rule, []).append({"selector": hit.selector, "html": hit.snippet[:SNIPPET]})
-    return [{"run_id": run_id, "site_id": site_id, "url": page["final_url"], "template_fp": page["template_fp"],
-             "source": "static", "rule": rule, "outcome": "violation", "impact": None,
-             "node_count": len(nodes), "nodes": dumps(nodes[:MAX_EVIDENCE])} for rule, nodes in by_rule.items()]
 
 
 def _axe_rows(run_id: str, site_id: str, outcome: PageOutcome) -> list[dict[str, Any]]:
@@ -176,7 +158,7 @@ class A11yStage:
                                   f"site not crawled ({site['status']}: {site.get('status_reason') or 'no pages'})")
             self._save(site["id"], summary, [], [])
             return summary
-        static_rows, candidates, home_html, aliases = self._static_pass(site["id"])
+        candidates, home_html, aliases = self._candidates(site["id"])
         summary = SiteSummary(site["id"], "checked", "not_checked", pages=len(candidates),
                               templates=len({c.template_fp for c in candidates}))
         menu = [aliases.get(u, u) for u in menu_targets(*home_html)] if home_html else []
@@ -199,8 +181,8 @@ class A11yStage:
                 speed = await self._speed(browser, site["id"], settings)
         axe_rows = [row for outcome in outcomes if outcome.status == "ok" for row in _axe_rows(
             self.run_id, site["id"], outcome)]
-        summary.violations = sum(1 for r in static_rows + axe_rows if r["outcome"] == "violation")
-        self._save(site["id"], summary, static_rows + axe_rows, outcomes, speed)
+        summary.violations = sum(1 for r in axe_rows if r["outcome"] == "violation")
+        self._save(site["id"], summary, axe_rows, outcomes, speed)
         return summary
 
     async def _speed(self, browser: RenderBrowser, site_id: str, settings: SiteSettings) -> list[Measurement]:
@@ -217,28 +199,19 @@ class A11yStage:
         return [await measure(browser, url, viewport, allowance=settings.allowance,
                               user_agent=self.user_agent, timeout=settings.timeout) for url, viewport in jobs]
 
-    def _static_pass(self, site_id: str) -> tuple[list[dict[str, Any]], list[Candidate], tuple[str, str] | None,
-                                                   dict[str, str]]:
-        """Every stored page once: static rules, template groups, and the home page for its menu."""
-        rows: list[dict[str, Any]] = []
+    def _candidates(self, site_id: str) -> tuple[list[Candidate], tuple[str, str] | None, dict[str, str]]:
+        """Every stored page once: template groups to sample from, and the home page for its menu."""
         candidates: list[Candidate] = []
         aliases: dict[str, str] = {}
         home: tuple[str, str] | None = None
-        seen: set[str] = set()
-        for page in _site_pages(self.store, self.run_id, site_id):
+        for page, text, root in stored_pages(self.store, self.run_id, site_id):
             aliases[page["url"]] = page["final_url"]
-            if page["final_url"] in seen:
-                continue
-            seen.add(page["final_url"])
-            text = decode_html(decompress_html(page["html_zlib"]), page["content_type"]).text
-            root = parse_html(text)
             if root is None:
                 continue
-            rows.extend(_static_rows(self.run_id, site_id, page, root))
             candidates.append(Candidate(page["final_url"], page["template_fp"], page["depth"] or 0, page["title"]))
             if home is None and page["depth"] == 0:
                 home = (text, page["final_url"])
-        return rows, candidates, home, aliases
+        return candidates, home, aliases
 
     def _tasks(self, site_id: str, choices: list[Any]) -> list[PageTask]:
         tasks = []
@@ -273,8 +246,10 @@ class A11yStage:
         db = self.store.db
         at = utcnow()
         with db.atomic():
-            for table in ("a11y_results", "renders", "page_speed"):
+            for table in ("renders", "page_speed"):
                 db.execute(f"DELETE FROM {table} WHERE run_id = ? AND site_id = ?", [self.run_id, site_id])
+            db.execute("DELETE FROM a11y_results WHERE run_id = ? AND site_id = ? AND source = 'axe'",
+                       [self.run_id, site_id])
             db["a11y_results"].insert_all(rows, batch_size=1000)
             db["renders"].insert_all(({"run_id": self.run_id, "site_id": site_id, "url": o.task.url,
                                        "template_fp": o.task.template_fp, "reason": o.task.reason,

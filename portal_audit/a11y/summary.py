@@ -20,6 +20,9 @@ from portal_audit.store import Store
 MAX_EXAMPLES = 5
 MAX_SHARED_EXAMPLES = 3
 MAX_LABEL = 120
+# Static rows first, each source in the order it was written: the audit writes the static rows and the render
+# stage axe-core's, in either order, and a group's examples must not depend on which ran last.
+STATIC_FIRST = "ORDER BY source = 'axe', rowid"
 _TITLE_SEPARATORS = re.compile(r"\s+[-–—|:»]\s+")
 IMPACT_RANK = {"critical": 4, "serious": 3, "moderate": 2, "minor": 1, None: 0}
 
@@ -131,7 +134,7 @@ def site_accessibility(store: Store, run_id: str, site_id: str) -> dict[str, Any
                   "templates": status_row["templates"], "pages_rendered": status_row["pages_rendered"],
                   "templates_rendered": status_row["templates_rendered"]}
     groups: dict[str, dict[tuple[str, str | None], _Group]] = {"violation": {}, "incomplete": {}}
-    for row in store.query("SELECT * FROM a11y_results WHERE run_id = ? AND site_id = ? ORDER BY rowid",
+    for row in store.query("SELECT * FROM a11y_results WHERE run_id = ? AND site_id = ? " + STATIC_FIRST,
                            [run_id, site_id]):
         key = (row["rule"], row["template_fp"])
         bucket = groups[row["outcome"]]
@@ -228,7 +231,7 @@ def page_rows(store: Store, run_id: str, site_id: str) -> list[dict[str, Any]]:
     """One row per rule × page (static and axe merged), for the flat CSV export."""
     merged: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     for row in store.query("SELECT rule, url, source, nodes, node_count FROM a11y_results WHERE run_id = ? AND "
-                           "site_id = ? AND outcome = 'violation' ORDER BY rowid", [run_id, site_id]):
+                           "site_id = ? AND outcome = 'violation' " + STATIC_FIRST, [run_id, site_id]):
         current = merged[(row["rule"], row["url"])]
         if not current or (row["source"] == "axe" and current["source"] != "axe"):
             nodes = json.loads(row["nodes"] or "[]")

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from portal_audit import unit_types
+from portal_audit.a11y.static_results import replace_static_results, static_results
 from portal_audit.audit.checklist import Checklist, default_checklists, load_checklist
 from portal_audit.audit.corpus import SiteCorpus, load_corpus, site_scope
 from portal_audit.audit.dates import find_dates, newest, working_days_between
@@ -233,7 +234,7 @@ def checklists_for(site: dict[str, Any], override: list[str] | None, crawl_day: 
 
 def audit_run(store: Store, run_id: str | None = None, override: list[str] | None = None,
               as_of: date | None = None) -> dict[str, int]:
-    """Replace the run's findings and services with a fresh, deterministic judgement.
+    """Replace the run's findings, services and static accessibility results with a fresh, deterministic judgement.
 
     Every checklist is loaded (and validated) before anything is written: a broken checklist raises
     ChecklistError and leaves the store as it was.
@@ -250,29 +251,31 @@ def audit_run(store: Store, run_id: str | None = None, override: list[str] | Non
     finding_rows: list[dict[str, Any]] = []
     service_rows: list[dict[str, Any]] = []
     scopes = {site["id"]: site_scope(site) for site in sites}
-    for site in sites:
-        corpus = load_corpus(store, run_id, site, tuple(s for i, s in scopes.items() if i != site["id"]))
-        services = find_services(corpus) if corpus.pages else []
-        for service in services:
-            service_rows.append({
-                "run_id": run_id, "site_id": site["id"], "url": service.url, "name": service.name,
-                "declared_level": service.declared_level, "declared_label": service.declared_label,
-                "evidenced_level": service.evidenced_level, "mismatch": int(service.mismatch), "note": service.note,
-                "evidence": dumps([e.as_dict() for e in service.evidence])})
-        for checklist in (loaded[name] for name in chosen[site["id"]]):
-            for item in checklist.items:
-                f = judge_item(corpus, site, item, checklist, services, dvc_urls, judge_day)
-                finding_rows.append({
-                    "run_id": run_id, "site_id": site["id"], "checklist": checklist.name, "item_id": item["id"],
-                    "area": item["area"], "ref": dumps(item["ref"]),
-                    "weight": (item.get("weight_by_unit") or {}).get(site["unit_type"], item["weight"]),
-                    "in_force": int(checklist.in_force_on(crawl_day)), "outcome": f.outcome,
-                    "reason": None if f.reason is None else str(f.reason),
-                    "reason_template": split_reason(f.reason)[0],
-                    "reason_params": None if split_reason(f.reason)[1] is None else dumps(split_reason(f.reason)[1]),
-                    "missing": dumps(f.missing), "evidence": dumps([e.as_dict() for e in f.evidence]),
-                })
-    with store.db.atomic():
+    with store.db.atomic():  # one transaction: an interrupted audit leaves the previous judgement whole
+        for site in sites:
+            corpus = load_corpus(store, run_id, site, tuple(s for i, s in scopes.items() if i != site["id"]))
+            services = find_services(corpus) if corpus.pages else []
+            # written as each site is judged, so a province's static results are never all held in memory
+            replace_static_results(store, run_id, site["id"], static_results(store, run_id, site))
+            for service in services:
+                service_rows.append({
+                    "run_id": run_id, "site_id": site["id"], "url": service.url, "name": service.name,
+                    "declared_level": service.declared_level, "declared_label": service.declared_label,
+                    "evidenced_level": service.evidenced_level, "mismatch": int(service.mismatch),
+                    "note": service.note, "evidence": dumps([e.as_dict() for e in service.evidence])})
+            for checklist in (loaded[name] for name in chosen[site["id"]]):
+                for item in checklist.items:
+                    f = judge_item(corpus, site, item, checklist, services, dvc_urls, judge_day)
+                    template, params = split_reason(f.reason)
+                    finding_rows.append({
+                        "run_id": run_id, "site_id": site["id"], "checklist": checklist.name, "item_id": item["id"],
+                        "area": item["area"], "ref": dumps(item["ref"]),
+                        "weight": (item.get("weight_by_unit") or {}).get(site["unit_type"], item["weight"]),
+                        "in_force": int(checklist.in_force_on(crawl_day)), "outcome": f.outcome,
+                        "reason": None if f.reason is None else str(f.reason), "reason_template": template,
+                        "reason_params": None if params is None else dumps(params),
+                        "missing": dumps(f.missing), "evidence": dumps([e.as_dict() for e in f.evidence]),
+                    })
         store.db.execute("DELETE FROM findings WHERE run_id = ?", (run_id,))
         store.db.execute("DELETE FROM services WHERE run_id = ?", (run_id,))
         if finding_rows:

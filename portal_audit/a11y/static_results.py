@@ -1,0 +1,45 @@
+"""Static accessibility results: the static rules judged on every stored page of a site, as ``a11y_results`` rows.
+
+A judgement from stored facts alone, so it runs in ``portal-audit audit`` (no browser, no network) and is
+re-run with every audit; the render stage only gathers (renders, axe-core results, page speed). The rows
+replace the site's previous ``source = 'static'`` rows, inside the audit's one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal_audit.a11y.sampling import stored_pages
+from portal_audit.a11y.static import MAX_EVIDENCE, check_tree
+from portal_audit.store import Store, dumps
+
+SNIPPET = 250
+CRAWLED = ("ok", "partial")  # a site in any other state has no pages to judge; its a11y_sites row says why
+
+
+def _rows(run_id: str, site_id: str, page: dict[str, Any], root: Any) -> list[dict[str, Any]]:
+    by_rule: dict[str, list[dict[str, str]]] = {}
+    for hit in check_tree(root, page["final_url"]):
+        by_rule.setdefault(hit.rule, []).append({"selector": hit.selector, "html": hit.snippet[:SNIPPET]})
+    return [{"run_id": run_id, "site_id": site_id, "url": page["final_url"], "template_fp": page["template_fp"],
+             "source": "static", "rule": rule, "outcome": "violation", "impact": None,
+             "node_count": len(nodes), "nodes": dumps(nodes[:MAX_EVIDENCE])} for rule, nodes in by_rule.items()]
+
+
+def static_results(store: Store, run_id: str, site: dict[str, Any]) -> list[dict[str, Any]]:
+    """The site's static rule × page violations; none for a site that was not crawled."""
+    if site["status"] not in CRAWLED:
+        return []
+    rows: list[dict[str, Any]] = []
+    for page, _text, root in stored_pages(store, run_id, site["id"]):
+        if root is not None:
+            rows.extend(_rows(run_id, site["id"], page, root))
+    return rows
+
+
+def replace_static_results(store: Store, run_id: str, site_id: str, rows: list[dict[str, Any]]) -> None:
+    """Inside the caller's transaction: the site's static rows become ``rows``; axe-core's rows are left alone."""
+    store.db.execute("DELETE FROM a11y_results WHERE run_id = ? AND site_id = ? AND source = 'static'",
+                     [run_id, site_id])
+    if rows:
+        store.db["a11y_results"].insert_all(rows, batch_size=1000)
