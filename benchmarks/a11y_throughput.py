@@ -33,10 +33,10 @@ What it does, in one run:
    The crawl is shared: (a) needs the list of URLs as much as (b) needs the stored pages, so it is timed and
    printed but counted in neither approach;
 
-3. (b) runs ``portal-audit render --db DB`` in a subprocess and times its wall clock: static rules on every
-   stored page, axe-core in Chromium on the sampled pages, results written to the store. For the breakdown
-   it then runs ``portal-audit render --no-browser`` on a copy of the database (the static pass alone) and
-   reads the per-page axe times from ``renders.ms``;
+3. (b) runs ``portal-audit render --db DB`` (axe-core in Chromium on the sampled pages) and then
+   ``portal-audit audit --db DB`` (the static rules on every stored page, with the content checklists: an
+   upper bound for the static pass) in subprocesses, and times their wall clocks; (b) is their sum. The
+   per-page axe times come from ``renders.ms``;
 
 4. (a) runs, in a subprocess of this same file, axe-core on EVERY crawled page, the way pa11y-ci does but done
    well, with portal-audit's own building blocks so that the two sides differ only in which pages go through
@@ -644,7 +644,7 @@ class Portal:
 
     seconds: float
     returncode: int
-    static_seconds: float | None        # render --no-browser on a copy: the static pass alone
+    static_seconds: float | None        # portal-audit audit: the static rules, content checklists included
     site: dict[str, Any]                # the a11y_sites row
     renders: list[dict[str, Any]]
     violations: list[dict[str, Any]]    # a11y_results rows with outcome violation (source, rule, url, fp, nodes)
@@ -760,16 +760,6 @@ def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
 
 
-def _copy_db(src: Path, dst: Path) -> None:
-    """A consistent copy (WAL included) through SQLite's backup API."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{dst}{suffix}").unlink(missing_ok=True)
-    with sqlite3.connect(f"file:{src}?mode=ro", uri=True) as source, sqlite3.connect(dst) as target:
-        source.backup(target)
-    source.close()
-    target.close()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Generate, serve, crawl, (b), (a), report; the server and the temp dir are cleaned up whatever happens."""
     args = parse_args(argv)
@@ -822,17 +812,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"templates (pages.template_fp): {len(sizes)}: "
               + ", ".join(f"{names[fp]} {n} [{fp}]" for fp, n in sizes.most_common()), flush=True)
 
-        # (b) portal-audit render, then the static pass alone on a copy for the breakdown.
-        print(f"\n(b) {' '.join(command)} render --db {db.name}", flush=True)
+        # (b) portal-audit render (axe on the samples), then portal-audit audit (the static rules on every page).
+        print(f"\n(b) {' '.join(command)} render --db {db.name}; {' '.join(command)} audit --db {db.name}", flush=True)
         b_log = workdir / "render.log"
-        b_s, _, b_rc = bench.run_measured([*command, "render", "--db", str(db)], workdir, b_log)
+        render_s, _, b_rc = bench.run_measured([*command, "render", "--db", str(db)], workdir, b_log)
+        static_log = workdir / "audit.log"
+        static_s, _, static_rc = bench.run_measured([*command, "audit", "--db", str(db)], workdir, static_log)
+        b_s = render_s + static_s
         site_row, renders, violations, b_browser = read_portal(db)
-        static_db = workdir / "a11y-static-only.db"
-        _copy_db(db, static_db)
-        static_log = workdir / "render-static-only.log"
-        static_s, _, static_rc = bench.run_measured(
-            [*command, "render", "--no-browser", "--db", str(static_db)], workdir, static_log)
-        portal = Portal(b_s, b_rc, static_s if static_rc in (0, 1) else None, site_row, renders, violations,
+        portal = Portal(b_s, b_rc, static_s if static_rc == 0 else None, site_row, renders, violations,
                         b_browser)
         if not site_row or b_rc not in (0, 1):
             print(f"portal-audit render exited {b_rc}; log {b_log}:\n{_tail(b_log)}", file=sys.stderr)
@@ -847,13 +835,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    warning: rendered_status {site_row.get('rendered_status')}: {site_row.get('reason')}")
         if portal.static_seconds is not None:
             browser_part = b_s - portal.static_seconds
-            print(f"    where the time goes: static pass alone (render --no-browser on a copy of the store) "
+            print(f"    where the time goes: portal-audit audit (static rules and content checklists) "
                   f"{portal.static_seconds:.1f} s = {1000 * portal.static_seconds / max(1, site_row['pages']):.1f} "
-                  f"ms/page, start-up and writes included; browser part {browser_part:.1f} s, of which axe on the "
+                  f"ms/page, start-up and writes included; render {browser_part:.1f} s, of which axe on the "
                   f"pages {axe_ms / 1000:.1f} s ({axe_ms / 1000 / max(1, len(renders)):.3f} s/page) and browser "
                   f"start/stop {browser_part - axe_ms / 1000:.1f} s")
         else:
-            print(f"    static-only run failed (exit {static_rc}); log {static_log}")
+            print(f"    portal-audit audit failed (exit {static_rc}); log {static_log}")
 
         # (a) axe on every page, in a child process of this file.
         a_json = workdir / "a.json"
