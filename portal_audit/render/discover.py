@@ -228,7 +228,7 @@ class SiteDiscovery:
         self.requests, self.capped, self.read = 0, False, None
         started = time.monotonic()
         try:
-            links = await asyncio.wait_for(self._load(url, referrer, depth, store), self.deadline)
+            return await asyncio.wait_for(self._load(url, referrer, depth, store), self.deadline)
         except TimeoutError:
             await self._restart()
             if self.read is not None:  # the page itself arrived; only its scripts hung the renderer
@@ -238,8 +238,8 @@ class SiteDiscovery:
                 return []
             log.warning("render discovery: %s: no result within %.0f s; the browser is restarted", url[:200],
                         self.deadline)
-            raise PageFailed(ErrorKind.TIMEOUT, f"rendering took longer than {self.deadline:.0f} s; the browser was "
-                                        "restarted") from None
+            raise PageFailed(ErrorKind.TIMEOUT, f"rendering took longer than {self.deadline:.0f} s; the browser "
+                                                "was restarted") from None
         except PageFailed:
             raise
         except Exception as exc:
@@ -249,10 +249,10 @@ class SiteDiscovery:
                 raise PageFailed(refused.kind, f"the page moved to an address the guard refused: {refused.detail}") \
                     from None
             raise PageFailed(classify_browser_error(str(exc)), short_error(exc)) from None
-        if self.capped:
-            log.info("render discovery: %s made more than %d requests; the rest were refused (%.1f s)", url[:200],
-                     MAX_REQUESTS, time.monotonic() - started)
-        return links
+        finally:
+            if self.capped:   # said whatever became of the page: a capped page that then timed out was capped too
+                log.info("render discovery: %s made more than %d requests; the rest were refused (%.1f s)",
+                         url[:200], MAX_REQUESTS, time.monotonic() - started)
 
     async def _load(self, url: str, referrer: str | None, depth: int, store: bool) -> list[str]:
         from playwright.async_api import Error as PlaywrightError
