@@ -33,9 +33,9 @@ What it does, in one run:
    The crawl is shared: (a) needs the list of URLs as much as (b) needs the stored pages, so it is timed and
    printed but counted in neither approach;
 
-3. (b) runs ``portal-audit render --db DB`` (axe-core in Chromium on the sampled pages) and then
-   ``portal-audit audit --db DB`` (the static rules on every stored page, with the content checklists: an
-   upper bound for the static pass) in subprocesses, and times their wall clocks; (b) is their sum. The
+3. (b) runs ``portal-audit render --db DB`` (axe-core in Chromium on the sampled pages) and then, in a child
+   process of this file, the static rules on every stored page exactly as ``portal-audit audit`` judges and
+   writes them (without the audit's content checklists), and times both wall clocks; (b) is their sum. The
    per-page axe times come from ``renders.ms``;
 
 4. (a) runs, in a subprocess of this same file, axe-core on EVERY crawled page, the way pa11y-ci does but done
@@ -506,7 +506,7 @@ def _site_chrome(root: Path) -> tuple[str, str]:
 def _store_pages(conn: sqlite3.Connection) -> tuple[str, dict[str, Any], list[tuple[str, str | None, str | None,
                                                                                       bytes]]]:
     """The newest run's user agent, its (only) site's config and its HTML pages, deduplicated on the final URL in
-    crawl order: the pages ``portal-audit render`` checks statically."""
+    crawl order: the pages the static rules judge (portal_audit.a11y.static_results)."""
     run_id, user_agent = conn.execute(
         "SELECT id, user_agent FROM runs ORDER BY started_at DESC, id DESC LIMIT 1").fetchone()
     site_id, config = conn.execute("SELECT id, config FROM sites WHERE run_id = ? ORDER BY rowid LIMIT 1",
@@ -520,6 +520,22 @@ def _store_pages(conn: sqlite3.Connection) -> tuple[str, dict[str, Any], list[tu
             seen.add(url)
             pages.append((url, content_type, fp, blob))
     return user_agent or "portal-audit", json.loads(config or "{}"), pages
+
+
+def static_child(db: Path) -> None:
+    """(b)'s static part: the static rules on every stored page, judged and written exactly as ``portal-audit
+    audit`` does it (one transaction), without the content checklists the audit also runs."""
+    from portal_audit.a11y.static_results import replace_static_results, static_results
+    from portal_audit.store import Store
+
+    store = Store(db)
+    try:
+        run_id = store.run()["id"]
+        with store.db.atomic():
+            for site in store.sites(run_id):
+                replace_static_results(store, run_id, site["id"], static_results(store, run_id, site))
+    finally:
+        store.close()
 
 
 def spread(total: int, limit: int | None) -> list[int]:
@@ -644,7 +660,7 @@ class Portal:
 
     seconds: float
     returncode: int
-    static_seconds: float | None        # portal-audit audit: the static rules, content checklists included
+    static_seconds: float | None        # the static rules on every page, judged as the audit does
     site: dict[str, Any]                # the a11y_sites row
     renders: list[dict[str, Any]]
     violations: list[dict[str, Any]]    # a11y_results rows with outcome violation (source, rule, url, fp, nodes)
@@ -750,6 +766,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=site_gen.SEED, help=argparse.SUPPRESS)
     parser.add_argument("--child-baseline", type=Path, metavar="DB", help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-static", type=Path, metavar="DB", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.pages < 1 or (args.baseline_limit is not None and args.baseline_limit < 1):
         parser.error("--pages and --baseline-limit must be at least 1")
@@ -765,6 +782,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child_baseline:
         baseline_child(args.child_baseline, args.child_out, args.baseline_limit)
+        return 0
+    if args.child_static:
+        static_child(args.child_static)
         return 0
     ready = bench.bench_prerequisites(args.server)
     if ready is None:
@@ -812,12 +832,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"templates (pages.template_fp): {len(sizes)}: "
               + ", ".join(f"{names[fp]} {n} [{fp}]" for fp, n in sizes.most_common()), flush=True)
 
-        # (b) portal-audit render (axe on the samples), then portal-audit audit (the static rules on every page).
-        print(f"\n(b) {' '.join(command)} render --db {db.name}; {' '.join(command)} audit --db {db.name}", flush=True)
+        # (b) portal-audit render (axe on the samples), then the static rules on every page as the audit judges them.
+        print(f"\n(b) {' '.join(command)} render --db {db.name}; the audit's static rules (a child of this file)",
+              flush=True)
         b_log = workdir / "render.log"
         render_s, _, b_rc = bench.run_measured([*command, "render", "--db", str(db)], workdir, b_log)
-        static_log = workdir / "audit.log"
-        static_s, _, static_rc = bench.run_measured([*command, "audit", "--db", str(db)], workdir, static_log)
+        static_log = workdir / "static.log"
+        static_s, _, static_rc = bench.run_measured(
+            [sys.executable, str(Path(__file__).resolve()), "--child-static", str(db)], workdir, static_log)
         b_s = render_s + static_s
         site_row, renders, violations, b_browser = read_portal(db)
         portal = Portal(b_s, b_rc, static_s if static_rc == 0 else None, site_row, renders, violations,
@@ -835,13 +857,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    warning: rendered_status {site_row.get('rendered_status')}: {site_row.get('reason')}")
         if portal.static_seconds is not None:
             browser_part = b_s - portal.static_seconds
-            print(f"    where the time goes: portal-audit audit (static rules and content checklists) "
+            print(f"    where the time goes: static rules on every page (as portal-audit audit judges them) "
                   f"{portal.static_seconds:.1f} s = {1000 * portal.static_seconds / max(1, site_row['pages']):.1f} "
                   f"ms/page, start-up and writes included; render {browser_part:.1f} s, of which axe on the "
                   f"pages {axe_ms / 1000:.1f} s ({axe_ms / 1000 / max(1, len(renders)):.3f} s/page) and browser "
                   f"start/stop {browser_part - axe_ms / 1000:.1f} s")
         else:
-            print(f"    portal-audit audit failed (exit {static_rc}); log {static_log}")
+            print(f"    the static rules failed (exit {static_rc}); log {static_log}")
 
         # (a) axe on every page, in a child process of this file.
         a_json = workdir / "a.json"

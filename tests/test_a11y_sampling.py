@@ -79,3 +79,35 @@ def test_menu_targets_and_service_pages_sharing_a_template_are_capped():
     reasons = [c.reason for c in chosen]
     assert reasons.count("menu") == 2 and reasons.count("service") == 2
     assert sum(1 for c in chosen if "/chuyen-muc/" in c.url) == 3  # one template page, then two menu targets
+
+
+def test_the_render_samples_from_the_pages_the_static_rules_judge(tmp_path) -> None:
+    """The render stage reads candidates from page rows and parses only the home page and pages without a
+    template_fp; the set must stay the one the audit's static rules judge (aliases once, unparsable bodies out)."""
+    from portal_audit.a11y.stage import A11yStage
+    from portal_audit.a11y.static_results import _stored_trees
+    from portal_audit.store import Store, compress_html
+
+    store = Store(tmp_path / "a.db")
+    try:
+        db = store.db
+        db["runs"].insert({"id": "r", "started_at": "2026-12-01T01:00:00+00:00", "status": "running",
+                           "user_agent": "ua", "sites_total": 1})
+        db["sites"].insert({"run_id": "r", "id": "a", "name": "A", "unit_type": "other", "url": "https://a.vn/",
+                            "status": "ok", "pages_ok": 5})
+        home = '<html lang="vi"><body><nav><a href="/gioi-thieu">Giới thiệu</a></nav></body></html>'
+        rows = [("https://a.vn/", "https://a.vn/", "T1", 0, home),
+                ("https://a.vn/index.php", "https://a.vn/", "T1", 0, home),          # an alias of the home page
+                ("https://a.vn/gioi-thieu", "https://a.vn/gioi-thieu", "T2", 1, "<p>Giới thiệu</p>"),
+                ("https://a.vn/trong", "https://a.vn/trong", None, 1, "   "),           # unparsable: no template
+                ("https://a.vn/la", "https://a.vn/la", None, 1, "<p>không có khung</p>")]  # parsable, no template
+        db["pages"].insert_all({"run_id": "r", "site_id": "a", "url": url, "final_url": final, "status": 200,
+                                "template_fp": fp, "depth": depth, "content_type": "text/html; charset=utf-8",
+                                "html_zlib": compress_html(body.encode())} for url, final, fp, depth, body in rows)
+        candidates, home_page, aliases = A11yStage(store, "r", use_browser=False)._candidates("a")
+        judged = [page["final_url"] for page, _root in _stored_trees(store, "r", "a")]
+    finally:
+        store.close()
+    assert [c.url for c in candidates] == judged == ["https://a.vn/", "https://a.vn/gioi-thieu", "https://a.vn/la"]
+    assert aliases["https://a.vn/index.php"] == "https://a.vn/"
+    assert home_page is not None and home_page[1] == "https://a.vn/" and "gioi-thieu" in home_page[0]

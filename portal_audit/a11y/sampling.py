@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -22,9 +21,7 @@ from urllib.parse import urljoin
 
 import yaml
 
-from portal_audit.crawl.encoding import decode_html
 from portal_audit.html import is_navigation, parse_html
-from portal_audit.store import Store, decompress_html
 from portal_audit.text import fold
 from portal_audit.urls import safe_canonical_url
 
@@ -37,27 +34,6 @@ class Candidate:
     template_fp: str | None
     depth: int
     title: str | None
-
-
-def stored_pages(store: Store, run_id: str, site_id: str) -> Iterator[tuple[dict[str, Any], str, Any]]:
-    """(page row, decoded text, parsed tree) for each stored HTML page in crawl order.
-
-    A repeat of a final URL (an alias, reached by another address) and an unparsable body come with tree None.
-
-    The static rules judge the same pages the render stage samples from, so a page the rules saw is a page
-    the browser may render.
-    """
-    seen: set[str] = set()
-    for page in store.query(
-            "SELECT url, final_url, template_fp, depth, title, content_type, html_zlib FROM pages "
-            "WHERE run_id = ? AND site_id = ? AND status = 200 AND html_zlib IS NOT NULL ORDER BY id",
-            [run_id, site_id]):
-        if page["final_url"] in seen:
-            yield page, "", None   # an alias: the caller may note it, there is nothing new to judge
-            continue
-        seen.add(page["final_url"])
-        text = decode_html(decompress_html(page["html_zlib"]), page["content_type"]).text
-        yield page, text, parse_html(text)
 
 
 @dataclass(frozen=True)

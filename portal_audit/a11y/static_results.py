@@ -7,14 +7,32 @@ replace the site's previous ``source = 'static'`` rows, inside the audit's one t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from portal_audit.a11y.sampling import stored_pages
 from portal_audit.a11y.static import MAX_EVIDENCE, check_tree
-from portal_audit.store import Store, dumps
+from portal_audit.crawl.encoding import decode_html
+from portal_audit.html import parse_html
+from portal_audit.store import Store, decompress_html, dumps
 
 SNIPPET = 250
 CRAWLED = ("ok", "partial")  # a site in any other state has no pages to judge; its a11y_sites row says why
+
+
+def _stored_trees(store: Store, run_id: str, site_id: str) -> Iterator[tuple[dict[str, Any], Any]]:
+    """(page row, parsed tree) once per final URL, in crawl order; aliases and unparsable bodies are skipped, the
+    same pages the render stage samples from (a11y/stage.py)."""
+    seen: set[str] = set()
+    for page in store.query(
+            "SELECT final_url, template_fp, content_type, html_zlib FROM pages "
+            "WHERE run_id = ? AND site_id = ? AND status = 200 AND html_zlib IS NOT NULL ORDER BY id",
+            [run_id, site_id]):
+        if page["final_url"] in seen:
+            continue
+        seen.add(page["final_url"])
+        root = parse_html(decode_html(decompress_html(page["html_zlib"]), page["content_type"]).text)
+        if root is not None:
+            yield page, root
 
 
 def _rows(run_id: str, site_id: str, page: dict[str, Any], root: Any) -> list[dict[str, Any]]:
@@ -31,9 +49,8 @@ def static_results(store: Store, run_id: str, site: dict[str, Any]) -> list[dict
     if site["status"] not in CRAWLED:
         return []
     rows: list[dict[str, Any]] = []
-    for page, _text, root in stored_pages(store, run_id, site["id"]):
-        if root is not None:
-            rows.extend(_rows(run_id, site["id"], page, root))
+    for page, root in _stored_trees(store, run_id, site["id"]):
+        rows.extend(_rows(run_id, site["id"], page, root))
     return rows
 
 
