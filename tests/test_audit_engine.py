@@ -33,20 +33,26 @@ def test_regime_in_force_on_the_crawl_date_plus_technical_and_baseline() -> None
     assert default_checklists(date(2015, 1, 1)) == ["decree-43-2011"]
 
 
+def _crawled(tmp_path: Path, scripted_server: ScriptedServer, cli, site_id: str, name: str) -> Path:
+    """The scripted server crawled as one department's site (no browser), into tmp_path/audit.db."""
+    config = tmp_path / "sites.yaml"
+    config.write_text(f"""province: T
+defaults: {{allow_private_networks: ["127.0.0.1/32"], delay: 0, retries: 0, render: none}}
+sites:
+  - {{id: {site_id}, name: "{name}", unit_type: so_ban_nganh, url: "{scripted_server.base}/"}}
+""", encoding="utf-8")
+    db = tmp_path / "audit.db"
+    assert cli("crawl", "--config", str(config), "--db", str(db), "-q").returncode == 0
+    return db
+
+
 def test_a_crashing_detector_makes_its_items_not_checked_and_the_audit_goes_on(
         tmp_path: Path, scripted_server: ScriptedServer, cli, monkeypatch: pytest.MonkeyPatch) -> None:
     scripted_server.page("/", '<html lang="vi"><title>Sở Y tế</title><body><nav><a href="/tin-tuc">Tin tức</a>'
                               '</nav><p>Địa chỉ: số 1 đường Lê Lợi. Điện thoại: 0237 3852 123</p></body></html>')
     scripted_server.page("/tin-tuc", "<html><title>Tin tức - sự kiện</title><h1>Tin tức</h1>"
                                      "<p>" + "Hoạt động của Sở trong tháng. " * 20 + "</p></html>")
-    config = tmp_path / "sites.yaml"
-    config.write_text(f"""province: T
-defaults: {{allow_private_networks: ["127.0.0.1/32"], delay: 0, retries: 0, render: none}}
-sites:
-  - {{id: syt, name: "Sở Y tế", unit_type: so_ban_nganh, url: "{scripted_server.base}/"}}
-""", encoding="utf-8")
-    db = tmp_path / "audit.db"
-    assert cli("crawl", "--config", str(config), "--db", str(db), "-q").returncode == 0
+    db = _crawled(tmp_path, scripted_server, cli, "syt", "Sở Y tế")
 
     def broken(corpus: object, spec: object) -> None:
         raise RuntimeError("boom")
@@ -144,14 +150,7 @@ def test_the_audit_judges_static_accessibility_rules_without_a_browser_and_atomi
                               '<img src="/logo.png"></body></html>')
     scripted_server.page("/van-ban", '<html lang="vi"><title>Văn bản</title><body><h1>Văn bản</h1>'
                                      '<iframe src="/khung"></iframe></body></html>')
-    config = tmp_path / "sites.yaml"
-    config.write_text(f"""province: T
-defaults: {{allow_private_networks: ["127.0.0.1/32"], delay: 0, retries: 0, render: none}}
-sites:
-  - {{id: stp, name: "Sở Tư pháp", unit_type: so_ban_nganh, url: "{scripted_server.base}/"}}
-""", encoding="utf-8")
-    db = tmp_path / "audit.db"
-    assert cli("crawl", "--config", str(config), "--db", str(db), "-q").returncode == 0
+    db = _crawled(tmp_path, scripted_server, cli, "stp", "Sở Tư pháp")
     store = Store(db)
     try:
         run_id = store.run()["id"]
