@@ -141,17 +141,18 @@ def revalidation_line(outcome: Any) -> str | None:
 
 def _crawl_stage(registry: Registry, store: Store, resume_id: str | None, quiet: bool, *, verbose: bool = False,
                  http_cache: bool = True) -> Any:
-    """Crawl (or resume) with the progress display of a terminal, plain lines elsewhere, nothing when quiet."""
+    """Crawl (or resume) and freeze, with the progress display of a terminal, plain lines elsewhere, nothing
+    when quiet."""
+    from portal_audit.acquire import crawl_and_freeze
     from portal_audit.crawl.progress import make_progress
-    from portal_audit.crawl.runner import crawl_registry
 
     progress = make_progress(len(registry.sites), quiet=quiet)
     options: dict[str, Any] = {"log_level": "INFO" if verbose else "ERROR", "resume": resume_id,
                                "http_cache": http_cache}
     if progress is None:
-        return crawl_registry(registry, store, **options)
+        return crawl_and_freeze(registry, store, **options)
     with progress:
-        return crawl_registry(registry, store, on_progress=progress, **options)
+        return crawl_and_freeze(registry, store, on_progress=progress, **options)
 
 
 # --- the commands ------------------------------------------------------------------------------------------
@@ -215,23 +216,22 @@ def audit(db: Path, run_id: str | None, checklists: tuple[str, ...], as_of: date
 @click.option("--db", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--run", "run_id", default=None, help="Run id (default: the newest run).")
 @click.option("--site", "site_ids", multiple=True, metavar="ID", help="Only these sites (repeatable).")
-@click.option("--no-browser", is_flag=True, help="Static rules only; rendered rules are reported as not checked.")
+@click.option("--no-browser", is_flag=True, help="No browser: rendered rules and page speed reported not checked.")
 def render(db: Path, run_id: str | None, site_ids: tuple[str, ...], no_browser: bool) -> None:
-    """Accessibility: static rules on every stored page, axe-core in Chromium on template samples.
+    """The browser steps of a crawled run: axe-core in Chromium on template samples, then page speed.
 
     The crawled sites must still be reachable for styles, scripts and images (the pages themselves come
-    from the store). Exit 1 when some site could not be fully checked (unreachable, or no browser).
+    from the store); `audit` judges what they gathered. Exit 1 when some site could not be fully checked
+    (unreachable, or no browser).
     """
-    from portal_audit.a11y.stage import A11yStage
+    from portal_audit.acquire import render_and_measure
 
     store = _store(db, lock="render")
-    stage = A11yStage(store, store.run(run_id)["id"], use_browser=not no_browser,
-                      on_site=lambda s: click.echo(s.line()))
-    summaries = stage.run(list(site_ids) or None)
-    if stage.browser_error:
-        click.echo(f"rendered accessibility rules NOT CHECKED: {stage.browser_error}", err=True)
-    incomplete = [s for s in summaries if s.rendered_status != "checked" or s.static_status != "checked"]
-    sys.exit(EXIT_SITE_FAILURES if incomplete else EXIT_OK)
+    rendered = render_and_measure(store, store.run(run_id)["id"], list(site_ids) or None,
+                                  use_browser=not no_browser, on_site=lambda s: click.echo(s.line()))
+    if rendered.browser_error:
+        click.echo(f"rendered accessibility rules NOT CHECKED: {rendered.browser_error}", err=True)
+    sys.exit(EXIT_SITE_FAILURES if rendered.incomplete else EXIT_OK)
 
 
 @cli.command()

@@ -28,6 +28,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal_audit.a11y.static_results import static_status
 from portal_audit.errorkind import NETWORK_KINDS
 from portal_audit.prune import PRUNE_TABLE
 from portal_audit.publishing import DEGRADED_RUNS_SQL
@@ -228,11 +229,10 @@ class _RunSide:
         for row in store.query("SELECT checklist, item_id, area, outcome, evidence FROM findings "
                                "WHERE run_id = ? AND site_id = ?", [run_id, site_id]):
             self.findings[(row["checklist"], row["item_id"])] = row
-        status = store.db.execute("SELECT static_status, rendered_status FROM a11y_sites WHERE run_id = ? AND "
-                                  "site_id = ?", (run_id, site_id)).fetchone()
-        if status:
-            self.static_checked = status[0] == "checked"
-            self.rendered_checked = status[1] in ("checked", "partial")
+        self.static_checked = static_status(store, run_id, site) == "checked"
+        rendered = store.db.execute("SELECT rendered_status FROM a11y_sites WHERE run_id = ? AND site_id = ?",
+                                    (run_id, site_id)).fetchone()
+        self.rendered_checked = bool(rendered) and rendered[0] in ("checked", "partial")
         for rule, source, url, template in store.db.execute(
                 "SELECT rule, source, url, template_fp FROM a11y_results WHERE run_id = ? AND site_id = ? "
                 "AND outcome = 'violation' ORDER BY rule, source = 'axe', rowid", (run_id, site_id)):

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -200,7 +200,8 @@ CREATE TABLE IF NOT EXISTS host_facts (
     at TEXT,
     PRIMARY KEY (run_id, site_id, kind)
 );
--- Accessibility (stage 2b, `portal-audit render`): static rules on every stored page, axe-core on a sample.
+-- Accessibility (the browser steps, `portal-audit render`): axe-core on a sample of each site's pages; the
+-- static rules' rows (source 'static') are written by `portal-audit audit`.
 -- Recomputable from the frozen crawl (the main document is served from `pages`), so not frozen either.
 CREATE TABLE IF NOT EXISTS a11y_runs (
     run_id TEXT PRIMARY KEY REFERENCES runs(id),
@@ -215,7 +216,6 @@ CREATE TABLE IF NOT EXISTS a11y_runs (
 CREATE TABLE IF NOT EXISTS a11y_sites (
     run_id TEXT NOT NULL REFERENCES runs(id),
     site_id TEXT NOT NULL,
-    static_status TEXT NOT NULL CHECK (static_status IN ('checked', 'not_checked')),
     rendered_status TEXT NOT NULL CHECK (rendered_status IN ('checked', 'partial', 'not_checked')),
     reason TEXT,
     pages INTEGER,
@@ -293,18 +293,21 @@ CREATE TABLE IF NOT EXISTS publications (
 );
 """
 
-# Each version only adds tables (CREATE ... IF NOT EXISTS), so migrating is re-running SCHEMA.
+# Migrating is re-running SCHEMA (CREATE ... IF NOT EXISTS adds the new tables), then the column changes below.
 MIGRATION_NOTES = {1: "crawl store", 2: "audit findings and services, render discovery",
                    3: "accessibility: static and axe-core results, renders",
                    4: "host facts (TLS, http→https, DNS) and live page speed for the technical checks",
                    5: "kept run scores for trends; prune records",
                    6: "findings: reason_template and reason_params (translatable reasons)",
                    7: "publications: where each weekly run's report went, and degraded runs held back",
-                   8: "triggers: a run's kept scores are dropped when the judgements they were computed from change"}
+                   8: "triggers: a run's kept scores are dropped when the judgements they were computed from change",
+                   9: "a11y_sites.static_status dropped: whether the static rules were checked is the audit's to say"}
 
 # Columns added to tables that existed before: (version, table, column, declaration). SCHEMA creates new
 # tables with them; an older store gets them by ALTER TABLE (skipped when the column is already there).
 ADDED_COLUMNS = [(6, "findings", "reason_template", "TEXT"), (6, "findings", "reason_params", "TEXT")]
+# Columns dropped from tables that existed before: (version, table, column), by ALTER TABLE DROP COLUMN.
+DROPPED_COLUMNS = [(9, "a11y_sites", "static_status")]
 
 # Tables whose rows belong to a run and so freeze with it.
 RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors", "host_facts")
@@ -394,6 +397,9 @@ class Store:
                 columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
                 if column not in columns:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            for _version, table, column in DROPPED_COLUMNS:
+                if column in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
+                    self.db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 self.db.execute("INSERT INTO schema_migrations (version, applied_at, note) VALUES (?, ?, ?)",
                                 (version, utcnow(), MIGRATION_NOTES[version]))

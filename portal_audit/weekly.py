@@ -48,6 +48,8 @@ def resumable_run(store: Store, registry: Registry, out: Path, force_publish: bo
     """The run of these sites that still has work left: a crawl left running (killed) or interrupted, or
     the newest run when its crawl finished but its accessibility stage, audit or report did not (a degraded
     run's report beside ``out`` counts, unless it is now to be published)."""
+    from portal_audit.acquire import sites_to_render
+
     sites = {(s.id, s.url) for s in registry.sites}
     unfinished = store.resumable_run(sites)
     if unfinished is not None:
@@ -60,7 +62,7 @@ def resumable_run(store: Store, registry: Registry, out: Path, force_publish: bo
         return None
     audited = store.db.execute("SELECT 1 FROM audits WHERE run_id = ?", (newest["id"],)).fetchone()
     reported = {reported_run(out)} | (set() if force_publish else {reported_run(degraded_folder(out))})
-    done = audited and not _sites_to_render(store, newest["id"]) and newest["id"] in reported
+    done = audited and not sites_to_render(store, newest["id"]) and newest["id"] in reported
     return None if done else newest
 
 
@@ -73,11 +75,6 @@ def reported_run(out: Path) -> str | None:
         return None
 
 
-def _sites_to_render(store: Store, run_id: str) -> list[str]:
-    done = {r[0] for r in store.db.execute("SELECT site_id FROM a11y_sites WHERE run_id = ?", (run_id,))}
-    return [s["id"] for s in store.sites(run_id) if s["id"] not in done]
-
-
 def run_weekly(registry: Registry, store: Store, out: Path, *, lang: str = "vi", resume: bool = False,
                use_browser: bool = True, force_publish: bool = False, crawl: Callable[..., Any],
                echo: Callable[[str], None]) -> WeeklyResult:
@@ -87,7 +84,7 @@ def run_weekly(registry: Registry, store: Store, out: Path, *, lang: str = "vi",
     ``crawl(registry, store, resume_run_id)`` runs (or resumes) the crawl and returns a CrawlOutcome; it is
     passed in so that the command line can wrap it in its progress display.
     """
-    from portal_audit.a11y.stage import A11yStage
+    from portal_audit.acquire import render_and_measure
     from portal_audit.audit.engine import audit_run
 
     previous = resumable_run(store, registry, out, force_publish) if resume else None
@@ -103,18 +100,15 @@ def run_weekly(registry: Registry, store: Store, out: Path, *, lang: str = "vi",
     if crawl_status != "finished":
         return result
 
-    to_render = _sites_to_render(store, run_id) if previous is not None else None
-    if to_render is None or to_render:
-        stage = A11yStage(store, run_id, use_browser=use_browser, on_site=lambda s: echo(s.line()))
-        stage.run(to_render)
-        if stage.browser_error:
-            echo(f"rendered accessibility rules NOT CHECKED: {stage.browser_error}")
-    for row in store.query("SELECT site_id, static_status, rendered_status, reason FROM a11y_sites "
-                           "WHERE run_id = ?", [run_id]):
-        if row["static_status"] != "checked" or row["rendered_status"] != "checked":
-            result.not_fully_checked[row["site_id"]] = row["reason"] or "accessibility not fully checked"
+    rendered = render_and_measure(store, run_id, use_browser=use_browser, resume=previous is not None,
+                                  on_site=lambda s: echo(s.line()))
+    if rendered.browser_error:
+        echo(f"rendered accessibility rules NOT CHECKED: {rendered.browser_error}")
     counts = audit_run(store, run_id)
     echo("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    for row in store.query("SELECT site_id, rendered_status, reason FROM a11y_sites WHERE run_id = ?", [run_id]):
+        if row["rendered_status"] != "checked":
+            result.not_fully_checked[row["site_id"]] = row["reason"] or "accessibility not fully checked"
 
     from portal_audit.report.render import publish_report
 

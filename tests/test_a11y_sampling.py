@@ -86,6 +86,7 @@ def test_the_render_samples_from_the_pages_the_static_rules_judge(tmp_path) -> N
     template_fp; the set must stay the one the audit's static rules judge (aliases once, unparsable bodies out)."""
     from portal_audit.a11y.stage import A11yStage
     from portal_audit.a11y.static_results import _stored_trees
+    from portal_audit.render.browser import SharedBrowser
     from portal_audit.store import Store, compress_html
 
     store = Store(tmp_path / "a.db")
@@ -104,7 +105,7 @@ def test_the_render_samples_from_the_pages_the_static_rules_judge(tmp_path) -> N
         db["pages"].insert_all({"run_id": "r", "site_id": "a", "url": url, "final_url": final, "status": 200,
                                 "template_fp": fp, "depth": depth, "content_type": "text/html; charset=utf-8",
                                 "html_zlib": compress_html(body.encode())} for url, final, fp, depth, body in rows)
-        candidates, home_page, aliases = A11yStage(store, "r", use_browser=False)._candidates("a")
+        candidates, home_page, aliases = A11yStage(store, "r", SharedBrowser(False))._candidates("a")
         judged = [page["final_url"] for page, _root in _stored_trees(store, "r", "a")]
     finally:
         store.close()

@@ -144,6 +144,7 @@ def test_patterns_matched_on_folded_text_are_written_folded() -> None:
 
 def test_the_audit_judges_static_accessibility_rules_without_a_browser_and_atomically(
         tmp_path: Path, scripted_server: ScriptedServer, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal_audit.a11y.summary import site_accessibility
     from portal_audit.audit import engine
 
     scripted_server.page("/", '<html lang="vi"><title>Sở Tư pháp</title><body><a href="/van-ban">Văn bản</a>'
@@ -159,8 +160,13 @@ def test_the_audit_judges_static_accessibility_rules_without_a_browser_and_atomi
                "node_count": 1, "nodes": "[]"}
         store.db["a11y_results"].insert(axe)   # as the render stage would have left it
         query = "SELECT source, rule, url, node_count, nodes FROM a11y_results ORDER BY source, rule, url"
+        assert site_accessibility(store, run_id, "stp")["status"]["static"] == "not_checked"  # not audited yet
         audit_run(store, None, ["decree-43-2011"])
         first = list(store.query(query))
+        # Crawled and audited, never rendered: the static rules were checked, the rendered ones were not.
+        status = site_accessibility(store, run_id, "stp")["status"]
+        assert (status["static"], status["rendered"]) == ("checked", "not_checked")
+        assert status["reason"].startswith("browser steps not run")
         findings = list(store.query("SELECT * FROM findings ORDER BY rowid"))
         audit_run(store, None, ["decree-43-2011"])
         assert list(store.query(query)) == first   # judged again, the same rows

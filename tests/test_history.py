@@ -24,7 +24,8 @@ def add_run(store: Store, run_id: str, sites: dict[str, dict[str, Any]], *, stat
             audited: bool = True) -> str:
     """A run with the given sites. Each site: status, reason, pages [(path, status, depth, template)],
     errors [(path, kind, status)], findings {item_id: (outcome, [evidence paths])} (technical checklist),
-    a11y {"static": ..., "rendered": ...}, violations [(rule, source, path, template)], renders [(path, template)]."""
+    a11y {"rendered": ...} (None: the browser steps did not run), violations [(rule, source, path, template)],
+    renders [(path, template)]."""
     db = store.db
     started = f"2026-11-{run_id[-2:]}T01:00:00+00:00"
     db["runs"].insert({"id": run_id, "started_at": started, "status": "running", "province": "T",
@@ -52,10 +53,9 @@ def add_run(store: Store, run_id: str, sites: dict[str, dict[str, Any]], *, stat
                 "run_id": run_id, "site_id": site_id, "checklist": "technical", "item_id": item, "area": "technical",
                 "outcome": outcome, "evidence": json.dumps([{"url": base + p} for p in evidence])}
                 for item, (outcome, evidence) in spec.get("findings", {}).items())
-        a11y = spec.get("a11y", {"static": "checked", "rendered": "checked"})
+        a11y = spec.get("a11y", {"rendered": "checked"})
         if a11y:
-            db["a11y_sites"].insert({"run_id": run_id, "site_id": site_id, "static_status": a11y["static"],
-                                     "rendered_status": a11y["rendered"]})
+            db["a11y_sites"].insert({"run_id": run_id, "site_id": site_id, "rendered_status": a11y["rendered"]})
         db["a11y_results"].insert_all({"run_id": run_id, "site_id": site_id, "url": base + path, "template_fp": tpl,
                                        "source": source, "rule": rule, "outcome": "violation", "impact": "serious",
                                        "node_count": 1}
@@ -129,12 +129,18 @@ def test_failed_then_not_checked_is_not_checked_never_fixed(store: Store) -> Non
 
 
 def test_accessibility_not_run_this_week_is_not_a_fix(store: Store) -> None:
-    add_run(store, "r01", {"a": {"violations": [("image-alt", "static", "/", "T0")]}})
+    """The browser steps did not run in r08: axe's problem is not known to be fixed. The static rules are the
+    audit's judgement, so in an audited run their silence is a fix; in a run never audited it is not."""
+    last_week = {"violations": [("image-alt", "static", "/", "T0"), ("color-contrast", "axe", "/", "T0")]}
+    add_run(store, "r01", {"a": last_week})
     add_run(store, "r08", {"a": {"a11y": None}})
     entry = diff_runs(store, "r01", "r08")["sites"]["a"]
-    assert entry["fixed"] == []
-    assert entry["not_checked"][0]["id"] == "image-alt"
+    assert ids(entry, "fixed") == ["image-alt"]
+    assert ids(entry, "not_checked") == ["color-contrast"]
     assert entry["not_checked"][0]["outcome_to"] == "not_checked"
+    add_run(store, "r09", {"a": {"a11y": None}}, audited=False)
+    entry = diff_runs(store, "r01", "r09")["sites"]["a"]
+    assert entry["fixed"] == [] and set(ids(entry, "not_checked")) >= {"color-contrast", "image-alt"}
 
 
 def test_same_problem_on_a_new_template_is_not_called_new(store: Store) -> None:

@@ -3,8 +3,8 @@
 Layers, bottom to top:
   floor    shared homes every stage may use: text, URLs, HTML, reasons, the network rule, the store and its
            lock, the registry and unit types, prune's refusal, rule facts (a11y/rules.py)
-  gather   what touches the sites: crawl, spider, render (browser, discovery), technical gathering, the
-           accessibility render stage (sampling, axe)
+  gather   what touches the sites: acquire (the gather steps in order), crawl, spider, render (browser,
+           discovery), technical gathering and page speed, the axe render step (sampling, axe)
   judge    what decides from stored facts: audit, static accessibility rules, ACT harness, per-site summaries
   present  what shows the judgements: export, scoring, history, trend, publishing, report
   top      the commands: cli, weekly, demo
@@ -39,6 +39,7 @@ LAYERS: dict[str, str] = {
     "portal_audit.errorkind": "floor",  # the fetch-error kinds and their groups, read by every stage
     "portal_audit.html": "floor",  # parse, anchor text, page chrome, selectors
     "portal_audit.reasons": "floor",  # reasons as objects, shared by inspectors, judges and the report
+    "portal_audit.acquire": "gather",  # the gather steps in order: crawl, discovery, host facts, renders, speed
     "portal_audit.crawl": "gather",
     "portal_audit.spiders": "gather",
     "portal_audit.render": "gather",

@@ -95,7 +95,7 @@ def test_database_opens_in_datasette_as_is(tmp_path: Path) -> None:
 
 def test_a_version_5_store_gains_the_reason_columns(tmp_path: Path) -> None:
     """Version 6 adds two columns to an existing table: ALTER TABLE on open, once, rows kept; version 7 adds
-    a table, version 8 the stale-score triggers."""
+    a table, version 8 the stale-score triggers, version 9 drops a column (rows and triggers kept)."""
     path = tmp_path / "old.db"
     store = Store(path)
     run_id = new_run(store)
@@ -107,6 +107,10 @@ def test_a_version_5_store_gains_the_reason_columns(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     db.executescript("ALTER TABLE findings DROP COLUMN reason_template; ALTER TABLE findings DROP COLUMN "
                      "reason_params; DROP TABLE publications; DELETE FROM schema_migrations WHERE version >= 6;")
+    db.executescript("ALTER TABLE a11y_sites ADD COLUMN static_status TEXT NOT NULL DEFAULT 'checked' "
+                     "CHECK (static_status IN ('checked', 'not_checked'));")
+    db.execute("INSERT INTO a11y_sites (run_id, site_id, static_status, rendered_status) "
+               "VALUES (?, 'a', 'not_checked', 'partial')", (run_id,))
     stale = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
                                       "'%_stale_scores'")]
     assert len(stale) == 3 * len(SCORE_INPUT_TABLES)
@@ -120,7 +124,10 @@ def test_a_version_5_store_gains_the_reason_columns(tmp_path: Path) -> None:
         row = next(store.query("SELECT reason, reason_template FROM findings"))
         assert row == {"reason": "old reason", "reason_template": None}
         versions = [r[0] for r in store.db.execute("SELECT version FROM schema_migrations ORDER BY version")]
-        assert versions == list(range(1, SCHEMA_VERSION + 1)) and SCHEMA_VERSION == 8
+        assert versions == list(range(1, SCHEMA_VERSION + 1)) and SCHEMA_VERSION == 9
+        assert "static_status" not in {r[1] for r in store.db.execute("PRAGMA table_info(a11y_sites)")}
+        assert next(store.query("SELECT site_id, rendered_status FROM a11y_sites")) == {
+            "site_id": "a", "rendered_status": "partial"}
         assert "publications" in store.db.table_names()
         assert {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")} >= set(stale)
         store.close()
@@ -140,7 +147,7 @@ SCORE_INPUT_ROWS = {
     "findings": {"site_id": "a", "checklist": "c", "item_id": "i", "area": "x", "outcome": "passed"},
     "services": {"site_id": "a", "url": "http://a.vn/dv"},
     "a11y_runs": {"status": "running"},
-    "a11y_sites": {"site_id": "a", "static_status": "checked", "rendered_status": "checked"},
+    "a11y_sites": {"site_id": "a", "rendered_status": "checked"},
     "renders": {"site_id": "a", "url": "http://a.vn/", "status": "ok"},
     "a11y_results": {"site_id": "a", "url": "http://a.vn/", "source": "static", "rule": "image-alt",
                      "outcome": "violation", "node_count": 1},

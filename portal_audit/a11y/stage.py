@@ -1,8 +1,9 @@
-"""The accessibility stage (`portal-audit render`): axe-core and page speed on a sample of each site's pages.
+"""The axe renders step of acquire (`portal-audit render`): axe-core on a sample of each site's pages.
 
-Reads a crawled run from the store and writes ``a11y_runs``, ``a11y_sites``, ``renders``, ``page_speed`` and
-axe-core's ``a11y_results`` rows. Each site's results replace that site's previous ones in one transaction,
-so an interrupted stage leaves every site either fully old or fully new, and re-running it is always safe.
+Reads a crawled run from the store and writes ``a11y_runs``, ``a11y_sites``, ``renders`` and axe-core's
+``a11y_results`` rows (page speed, the other step that needs the browser, is technical/speed_step.py). Each
+site's results replace that site's previous ones in one transaction, so an interrupted step leaves every site
+either fully old or fully new, and re-running it is always safe.
 The static rules are not judged here but in ``portal-audit audit`` (a11y/static_results.py), from the stored
 pages. Without a browser every site says, in ``a11y_sites``, that the rendered rules were not checked and
 why; nothing is ever counted as passed because it could not be looked at.
@@ -11,10 +12,8 @@ why; nothing is ever counted as passed because it could not be looked at.
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from portal_audit.a11y.axe import WCAG_TAGS, PageOutcome, PageTask, audit_pages
@@ -22,22 +21,14 @@ from portal_audit.a11y.rules import axe_version
 from portal_audit.a11y.sampling import Candidate, choose_pages, menu_targets
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.html import parse_html
-from portal_audit.netsafety import Allowance
-from portal_audit.prune import refuse_pruned
-from portal_audit.registry import parse_networks
-from portal_audit.render.browser import BrowserUnavailable, RenderBrowser
+from portal_audit.render.browser import SharedBrowser
+from portal_audit.render.settings import SiteSettings
 from portal_audit.store import Store, decompress_html, dumps, utcnow
-from portal_audit.technical.speed import Measurement, measure
-
-log = logging.getLogger("portal_audit.a11y")
-
-SPEED_PAGES = 3  # live loads per site for the speed check: the home page and the slowest pages
 
 
 @dataclass
 class SiteSummary:
     site_id: str
-    static_status: str
     rendered_status: str
     reason: str | None = None
     pages: int = 0
@@ -54,32 +45,8 @@ class SiteSummary:
         return text + (f" [{self.reason}]" if self.reason else "")
 
 
-@dataclass(frozen=True)
-class SiteSettings:
-    """What the stage needs of a site, read from the configuration stored with the run."""
-
-    id: str
-    render: str
-    budget: int
-    per_template: int
-    best_practice: bool
-    timeout: float
-    allowance: Allowance
-
-    @classmethod
-    def from_row(cls, site: dict[str, Any]) -> SiteSettings:
-        config = json.loads(site.get("config") or "{}")
-        nets = config.get("allow_private_networks", False)
-        return cls(id=site["id"], render=config.get("render") or "sample",
-                   budget=int(config.get("render_budget") or 40),
-                   per_template=int(config.get("render_per_template") or 2),
-                   best_practice=bool(config.get("axe_best_practice")),
-                   timeout=float(config.get("timeout") or 20),
-                   allowance=nets if isinstance(nets, bool) else tuple(parse_networks(nets)))
-
-    @property
-    def tags(self) -> tuple[str, ...]:
-        return (*WCAG_TAGS, "best-practice") if self.best_practice else WCAG_TAGS
+def _tags(settings: SiteSettings) -> tuple[str, ...]:
+    return (*WCAG_TAGS, "best-practice") if settings.best_practice else WCAG_TAGS
 
 
 def _axe_rows(run_id: str, site_id: str, outcome: PageOutcome) -> list[dict[str, Any]]:
@@ -94,23 +61,17 @@ def _axe_rows(run_id: str, site_id: str, outcome: PageOutcome) -> list[dict[str,
 
 
 class A11yStage:
-    """Runs the stage over one run's sites; the browser is started once, lazily, and shared."""
+    """Runs the step over one run's sites, in the browser its caller shares with the next step (acquire.py)."""
 
-    def __init__(self, store: Store, run_id: str, *, use_browser: bool = True, user_agent: str | None = None,
+    def __init__(self, store: Store, run_id: str, browser: SharedBrowser, *, user_agent: str | None = None,
                  on_site: Callable[[SiteSummary], None] | None = None):
         self.store = store
         self.run_id = run_id
-        self.use_browser = use_browser
+        self.browser = browser
         self.user_agent = user_agent or store.run(run_id).get("user_agent") or "portal-audit"
         self.on_site = on_site
-        self.browser: RenderBrowser | None = None
-        self.browser_error: str | None = None if use_browser else "rendering turned off (--no-browser)"
 
-    def run(self, site_ids: list[str] | None = None) -> list[SiteSummary]:
-        return asyncio.run(self._run(site_ids))
-
-    async def _run(self, site_ids: list[str] | None) -> list[SiteSummary]:
-        refuse_pruned(self.store, self.run_id, "rendered")
+    async def run(self, site_ids: list[str] | None = None) -> list[SiteSummary]:
         sites = [s for s in self.store.sites(self.run_id) if site_ids is None or s["id"] in site_ids]
         self._begin()
         summaries: list[SiteSummary] = []
@@ -126,8 +87,6 @@ class A11yStage:
             status = "interrupted"
             raise
         finally:
-            if self.browser is not None:
-                await self.browser.stop()
             self._end(status)
         return summaries
 
@@ -141,65 +100,40 @@ class A11yStage:
     def _end(self, status: str) -> None:
         with self.store.db.atomic():
             self.store.db["a11y_runs"].update(self.run_id, {
-                "status": status, "finished_at": utcnow(), "browser_error": self.browser_error,
-                "browser": self.browser.label if self.browser is not None else None})
-
-    async def _browser(self) -> RenderBrowser | None:
-        if self.browser is None and self.browser_error is None:
-            try:
-                self.browser = await RenderBrowser().start()
-            except BrowserUnavailable as exc:
-                self.browser_error = f"no browser could start: {exc}"
-                log.warning("%s", self.browser_error)
-        return self.browser
+                "status": status, "finished_at": utcnow(), "browser_error": self.browser.error,
+                "browser": self.browser.label})
 
     async def _site(self, site: dict[str, Any]) -> SiteSummary:
         settings = SiteSettings.from_row(site)
         if site["status"] not in ("ok", "partial"):
-            summary = SiteSummary(site["id"], "not_checked", "not_checked",
+            summary = SiteSummary(site["id"], "not_checked",
                                   f"site not crawled ({site['status']}: {site.get('status_reason') or 'no pages'})")
             self._save(site["id"], summary, [], [])
             return summary
         candidates, home_html, aliases = self._candidates(site["id"])
-        summary = SiteSummary(site["id"], "checked", "not_checked", pages=len(candidates),
+        summary = SiteSummary(site["id"], "not_checked", pages=len(candidates),
                               templates=len({c.template_fp for c in candidates}))
         menu = [aliases.get(u, u) for u in menu_targets(*home_html)] if home_html else []
         choices = choose_pages(candidates, mode=settings.render, budget=settings.budget,
                                per_template=settings.per_template, menu=menu)
         outcomes: list[PageOutcome] = []
-        speed: list[Measurement] = []
         if settings.render == "none":
             summary.reason = "render: none in the registry; rendered rules (contrast, ARIA, focus) not checked"
         elif choices:
-            browser = await self._browser()
+            browser = await self.browser.get()
             if browser is None:
-                summary.reason = f"rendered rules not checked: {self.browser_error}"
+                summary.reason = f"rendered rules not checked: {self.browser.error}"
             else:
                 tasks = self._tasks(site["id"], choices)
                 outcomes = await audit_pages(browser, tasks, allowance=settings.allowance,
                                              user_agent=self.user_agent, page_timeout=settings.timeout,
-                                             tags=settings.tags)
+                                             tags=_tags(settings))
                 self._rendered_status(summary, outcomes)
-                speed = await self._speed(browser, site["id"], settings)
         axe_rows = [row for outcome in outcomes if outcome.status == "ok" for row in _axe_rows(
             self.run_id, site["id"], outcome)]
         summary.violations = sum(1 for r in axe_rows if r["outcome"] == "violation")
-        self._save(site["id"], summary, axe_rows, outcomes, speed)
+        self._save(site["id"], summary, axe_rows, outcomes)
         return summary
-
-    async def _speed(self, browser: RenderBrowser, site_id: str, settings: SiteSettings) -> list[Measurement]:
-        """Live loads for the technical checklist: home and the two slowest pages, home again at phone width."""
-        rows = list(self.store.query(
-            "SELECT final_url, depth, elapsed_ms FROM pages WHERE run_id = ? AND site_id = ? AND status = 200 "
-            "AND html_zlib IS NOT NULL ORDER BY depth, id", [self.run_id, site_id]))
-        if not rows:
-            return []
-        home = rows[0]["final_url"]
-        slowest = [r["final_url"] for r in sorted(rows[1:], key=lambda r: -(r["elapsed_ms"] or 0))
-                   if r["final_url"] != home][:SPEED_PAGES - 1]
-        jobs = [(url, "desktop") for url in [home, *dict.fromkeys(slowest)]] + [(home, "phone")]
-        return [await measure(browser, url, viewport, allowance=settings.allowance,
-                              user_agent=self.user_agent, timeout=settings.timeout) for url, viewport in jobs]
 
     def _candidates(self, site_id: str) -> tuple[list[Candidate], tuple[str, str] | None, dict[str, str]]:
         """Every stored page once: template groups to sample from, and the home page for its menu.
@@ -261,12 +195,11 @@ class A11yStage:
             summary.rendered_status = "checked"
 
     def _save(self, site_id: str, summary: SiteSummary, rows: list[dict[str, Any]],
-              outcomes: list[PageOutcome], speed: list[Measurement] | None = None) -> None:
+              outcomes: list[PageOutcome]) -> None:
         db = self.store.db
         at = utcnow()
         with db.atomic():
-            for table in ("renders", "page_speed"):
-                db.execute(f"DELETE FROM {table} WHERE run_id = ? AND site_id = ?", [self.run_id, site_id])
+            db.execute("DELETE FROM renders WHERE run_id = ? AND site_id = ?", [self.run_id, site_id])
             db.execute("DELETE FROM a11y_results WHERE run_id = ? AND site_id = ? AND source = 'axe'",
                        [self.run_id, site_id])
             db["a11y_results"].insert_all(rows, batch_size=1000)
@@ -274,11 +207,8 @@ class A11yStage:
                                        "template_fp": o.task.template_fp, "reason": o.task.reason,
                                        "status": o.status, "error": o.error, "ms": o.ms, "at": at}
                                       for o in outcomes), batch_size=1000)
-            db["page_speed"].insert_all(({"run_id": self.run_id, "site_id": site_id, **asdict(m)}
-                                         for m in speed or []), pk=("run_id", "site_id", "url", "viewport"),
-                                        replace=True)
             db["a11y_sites"].upsert({
-                "run_id": self.run_id, "site_id": site_id, "static_status": summary.static_status,
-                "rendered_status": summary.rendered_status, "reason": summary.reason, "pages": summary.pages,
-                "templates": summary.templates, "pages_rendered": summary.pages_rendered,
-                "templates_rendered": summary.templates_rendered}, pk=("run_id", "site_id"))
+                "run_id": self.run_id, "site_id": site_id, "rendered_status": summary.rendered_status,
+                "reason": summary.reason, "pages": summary.pages, "templates": summary.templates,
+                "pages_rendered": summary.pages_rendered, "templates_rendered": summary.templates_rendered},
+                pk=("run_id", "site_id"))

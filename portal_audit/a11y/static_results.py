@@ -19,6 +19,16 @@ SNIPPET = 250
 CRAWLED = ("ok", "partial")  # a site in any other state has no pages to judge; its a11y_sites row says why
 
 
+def static_status(store: Store, run_id: str, site: dict[str, Any]) -> str:
+    """``checked`` when the audit has judged this run and the site has stored pages, else ``not_checked``.
+
+    The one home of this status: the static rules are the audit's judgement, so whether they were checked is
+    known from the audit, whether or not the browser steps ever ran.
+    """
+    audited = store.db.execute("SELECT 1 FROM audits WHERE run_id = ?", [run_id]).fetchone() is not None
+    return "checked" if audited and site.get("status") in CRAWLED else "not_checked"
+
+
 def _stored_trees(store: Store, run_id: str, site_id: str) -> Iterator[tuple[dict[str, Any], Any]]:
     """(page row, parsed tree) once per final URL, in crawl order; aliases and unparsable bodies are skipped, the
     same pages the render stage samples from (a11y/stage.py)."""

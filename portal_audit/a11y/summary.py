@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal_audit.a11y.rules import rule_info
+from portal_audit.a11y.static_results import static_status
 from portal_audit.store import Store
 
 MAX_EXAMPLES = 5
@@ -125,11 +126,13 @@ def site_accessibility(store: Store, run_id: str, site_id: str) -> dict[str, Any
     """``{"status": ..., "violations": [...], "needs_review": [...]}`` for one site of a run."""
     status_row = next(iter(store.query("SELECT * FROM a11y_sites WHERE run_id = ? AND site_id = ?",
                                        [run_id, site_id])), None)
+    site = next(iter(store.query("SELECT status FROM sites WHERE run_id = ? AND id = ?", [run_id, site_id])), {})
+    static = static_status(store, run_id, site)
     if status_row is None:
-        status = {"static": "not_checked", "rendered": "not_checked",
-                  "reason": "accessibility stage not run (portal-audit render)"}
+        status = {"static": static, "rendered": "not_checked",
+                  "reason": "browser steps not run (portal-audit render)"}
     else:
-        status = {"static": status_row["static_status"], "rendered": status_row["rendered_status"],
+        status = {"static": static, "rendered": status_row["rendered_status"],
                   "reason": status_row["reason"], "pages": status_row["pages"],
                   "templates": status_row["templates"], "pages_rendered": status_row["pages_rendered"],
                   "templates_rendered": status_row["templates_rendered"]}

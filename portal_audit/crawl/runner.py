@@ -1,4 +1,4 @@
-"""Crawl every site of a registry in one process, a few sites at a time, into one run of the store.
+"""The crawl step of acquire: every site of a registry with Scrapy, a few sites at a time, into one run.
 
 Each site gets its own Scrapy crawler (own politeness settings and scheduler); a semaphore bounds how
 many sites crawl at once. When a site's crawler ends, its status is derived from what the store holds,
@@ -7,7 +7,7 @@ written stay, the run is marked ``interrupted`` and sites not reached are left `
 
 ``resume=RUN_ID`` continues such a run (or one a killed process left ``running``) in the same run id: sites
 whose crawler had ended normally are kept as they are, the others continue from what the store holds
-(crawl/resume.py), and the render and host-facts steps run for every site that has not had them yet.
+(crawl/resume.py). The run is left open: the steps that follow (acquire.py) freeze it.
 """
 
 from __future__ import annotations
@@ -153,10 +153,11 @@ def site_status(store: Store, run_id: str, site_id: str, finish_reason: str | No
 
 def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR",
                    on_progress: Callable[[list[SiteProgress]], None] | None = None,
-                   progress_interval: float = 0.5, render: bool = True, resume: str | None = None,
+                   progress_interval: float = 0.5, resume: str | None = None,
                    http_cache: bool = True) -> CrawlOutcome:
     """Crawl all sites of ``registry`` into a new run of ``store`` (or continue the unfinished run ``resume``);
-    blocks until done or interrupted. ``http_cache``: revalidate the pages of the previous finished run."""
+    blocks until done or interrupted, and leaves the run open (acquire.py freezes it).
+    ``http_cache``: revalidate the pages of the previous finished run."""
     shared = SharedState()
     done_before: set[str] = set()
     if resume is not None:
@@ -234,32 +235,6 @@ def crawl_registry(registry: Registry, store: Store, *, log_level: str = "ERROR"
             interrupt.restore()
 
     writer.flush()
-    if not interrupt.interrupted and render:
-        # JavaScript-built menus: render the sites that need it, then recount what they hold.
-        from portal_audit.render.discover import discover
-
-        crawled = {s["id"] for s in store.sites(run_id) if s["status"] not in ("pending", "unreachable")
-                   and not s["render_status"]}  # on resume, sites rendered by the earlier attempt are done
-        for result in discover(store, run_id, [s for s in registry.sites if s.id in crawled], registry.user_agent):
-            if result.pages:
-                store.update_site(run_id, result.site_id,
-                                  **site_status(store, run_id, result.site_id, "finished"))
-    if not interrupt.interrupted:
-        _gather_host_facts(store, run_id, registry)
-    status = "interrupted" if interrupt.interrupted else "finished"
-    store.finish_run(run_id, status, note="interrupted by a signal" if interrupt.interrupted else None)
-    return CrawlOutcome(run_id=run_id, status=status, sites=store.sites(run_id), revalidated=revalidated,
-                        reused_facts=reused[0], resumed=resume is not None)
-
-
-def _gather_host_facts(store: Store, run_id: str, registry: Registry) -> None:
-    """TLS, http→https and DNS facts per crawled site (technical/gather.py), frozen with the run."""
-    from portal_audit.technical.gather import gather, rows
-
-    crawled = {s["id"] for s in store.sites(run_id) if s["status"] in ("ok", "partial")}
-    gathered = {r[0] for r in store.db.execute("SELECT DISTINCT site_id FROM host_facts WHERE run_id = ?", (run_id,))}
-    for site in (s for s in registry.sites if s.id in crawled and s.id not in gathered):
-        facts = gather(site.url, allowance=site.allow_private_networks, timeout=min(site.timeout, 15),
-                       user_agent=registry.user_agent, extra_ca_file=site.tls_ca_file)
-        with store.db.atomic():
-            store.db["host_facts"].upsert_all(rows(run_id, site.id, site.url, facts), pk=("run_id", "site_id", "kind"))
+    return CrawlOutcome(run_id=run_id, status="interrupted" if interrupt.interrupted else "finished",
+                        sites=store.sites(run_id), revalidated=revalidated, reused_facts=reused[0],
+                        resumed=resume is not None)

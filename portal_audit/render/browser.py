@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -37,6 +38,8 @@ SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chro
 # In every page of a render context: no new windows (a page opening 1,000 popups would start 1,000 renderers;
 # any popup that still opens is closed at once, see open_tab).
 NO_POPUPS = "window.open = () => null;"
+
+log = logging.getLogger("portal_audit.render")
 
 
 class BrowserUnavailable(Exception):
@@ -250,3 +253,31 @@ class RenderBrowser:
             self.guard.close()
             self.guard = None
         shutil.rmtree(self.profile, ignore_errors=True)
+
+
+class SharedBrowser:
+    """One browser for the steps that follow one another after the freeze (axe renders, then page speed):
+    started on the first step that needs it, so a run with nothing to render starts none, and started once,
+    so a browser that cannot start is tried (and reported) once, not once per site and step."""
+
+    def __init__(self, enabled: bool = True, *, off_reason: str = "rendering turned off (--no-browser)") -> None:
+        self.browser: RenderBrowser | None = None
+        self.error: str | None = None if enabled else off_reason
+
+    async def get(self) -> RenderBrowser | None:
+        """The started browser, or None when it is turned off or could not start (``error`` says why)."""
+        if self.browser is None and self.error is None:
+            try:
+                self.browser = await RenderBrowser().start()
+            except BrowserUnavailable as exc:
+                self.error = f"no browser could start: {exc}"
+                log.warning("%s", self.error)
+        return self.browser
+
+    @property
+    def label(self) -> str | None:
+        return self.browser.label if self.browser is not None else None
+
+    async def stop(self) -> None:
+        if self.browser is not None:
+            await self.browser.stop()

@@ -96,6 +96,8 @@ A11Y_TEMPLATES = {   # the accessibility stage's reasons (portal_audit/a11y/stag
         N_("the registry says render: none, so the rules that need a browser (contrast, ARIA, focus) were not "
            "checked"),
     re.compile(r"rendered rules not checked: (.*)$", re.S): N_("no browser could be started%(detail)s"),
+    re.compile(r"browser steps not run\b.*$", re.S):
+        N_("the rules that need a browser (contrast, ARIA, focus) were not checked: the browser step was not run"),
     re.compile(r"no page could be rendered: (.*)$", re.S): N_("no page could be opened in the browser%(detail)s"),
     re.compile(r"(\d+) of (\d+) page\(s\) could not be rendered \((.*)\)$", re.S):
         N_("%(n)s of %(total)s pages could not be opened in the browser%(detail)s"),
