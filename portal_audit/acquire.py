@@ -58,7 +58,7 @@ def discover_menus(store: Store, run_id: str, registry: Registry) -> None:
     crawled = {s["id"] for s in store.sites(run_id) if s["status"] not in ("pending", "unreachable")
                and not s["render_status"]}
     for result in discover(store, run_id, [s for s in registry.sites if s.id in crawled], registry.user_agent):
-        if result.pages:
+        if result.pages or result.documents:
             store.update_site(run_id, result.site_id, **site_status(store, run_id, result.site_id, "finished"))
 
 

@@ -131,6 +131,17 @@ class Scope:
     def contains(self, url: str) -> bool:
         return self.specificity(url) is not None
 
+    def link_kind(self, url: str) -> str:
+        """How the crawl treats a link to ``url``, for the spider and render discovery alike: ``document`` (a
+        file on the site's host, probed, never parsed), ``internal`` (a page to crawl), ``out_of_scope`` (the
+        same host, another site's path) or ``external``. A host the network rule refuses (``refused``) is the
+        caller's to judge first: it needs the site's allowance."""
+        if is_document(url) and self.same_host(url):
+            return "document"
+        if self.contains(url):
+            return "internal"
+        return "out_of_scope" if self.same_host(url) else "external"
+
     def specificity(self, url: str) -> int | None:
         """How closely this scope claims ``url``: None when it does not, 0 for a whole host, else the length of
         the longest prefix matching. Sites sharing a host (a portal and its departments under /web/...) own

@@ -370,11 +370,7 @@ class SiteSpider(scrapy.Spider):
         if refused is not None:
             self._refuse(url, refused.kind, f"link: {refused.detail}", None)
             return "refused"
-        if is_document(url) and self.scope.same_host(url):
-            return "document"
-        if self.scope.contains(url):
-            return "internal"
-        return "out_of_scope" if self.scope.same_host(url) else "external"
+        return self.scope.link_kind(url)
 
     def _document_probe(self, url: str, referrer: str) -> Request | None:
         if url in self.probed or self.document_budget <= 0:

@@ -71,3 +71,51 @@ def test_without_a_browser_the_site_says_javascript_navigation_was_not_seen(
     assert audit.returncode == 0, audit.stderr
     reasons = [r[0] for r in con.execute("SELECT reason FROM findings WHERE outcome IN ('failed', 'partial')")]
     assert reasons and all("JavaScript was not rendered" in r for r in reasons)
+
+
+JS_DOCUMENTS = """<html lang="vi"><head><title>Trang chủ</title></head><body>
+<ul id="topmenu"></ul>
+<script>
+  const items = [["/Pages/van-ban.aspx", "Văn bản"], ["/files/ke-hoach-2026.pdf", "Kế hoạch"],
+                 ["/files/bao-cao-mat.pdf", "Báo cáo"]];
+  for (const [href, text] of items) {
+    const li = document.createElement("li"), a = document.createElement("a");
+    a.href = href; a.textContent = text; li.appendChild(a);
+    document.getElementById("topmenu").appendChild(li);
+  }
+</script>
+<p><a href="/tin-tuc">Tin tức</a></p></body></html>"""
+
+
+def test_documents_linked_only_from_a_script_built_menu_are_labelled_and_checked(
+        tmp_path: Path, scripted_server: ScriptedServer, cli) -> None:
+    """The spider never saw these links; the crawl must still check the documents and find the broken one."""
+    scripted_server.page("/", JS_DOCUMENTS)
+    scripted_server.page("/tin-tuc", "<html><title>Tin tức</title><body>tin</body></html>")
+    scripted_server.page("/Pages/van-ban.aspx", '<html><title>Văn bản</title><body><a href="/files/quy-dinh.docx">'
+                                                'Quy định</a></body></html>')
+    scripted_server.page("/files/ke-hoach-2026.pdf", "%PDF-1.4", **{"Content-Type": "application/pdf"})
+    scripted_server.page("/files/quy-dinh.docx", "PK", **{"Content-Type": "application/msword"})
+    # /files/bao-cao-mat.pdf is not served: 404
+    db = tmp_path / "d.db"
+    result = cli("crawl", "--config", str(registry(tmp_path, scripted_server.base)), "--db", str(db), "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    con = sqlite3.connect(db)
+    base = scripted_server.base
+    documents = {url.replace(base, ""): (status, found_on.replace(base, "")) for url, status, found_on in
+                 con.execute("SELECT url, status, found_on FROM documents")}
+    assert documents == {"/files/ke-hoach-2026.pdf": (200, "/"), "/files/bao-cao-mat.pdf": (404, "/"),
+                         "/files/quy-dinh.docx": (200, "/Pages/van-ban.aspx")}
+    kinds = {(a.replace(base, ""), b.replace(base, "")): kind for a, b, kind in
+             con.execute("SELECT from_url, to_url, kind FROM links")}
+    assert kinds[("/", "/files/bao-cao-mat.pdf")] == "document"
+    assert kinds[("/Pages/van-ban.aspx", "/files/quy-dinh.docx")] == "document"   # labelled as the spider labels
+    assert (con.execute("SELECT render_status FROM sites").fetchone()[0]
+            .endswith("3 document(s) linked only from rendered pages checked"))
+    assert not [h for h in scripted_server.hits if h.endswith((".pdf", ".docx"))
+                and scripted_server.hits.count(h) > 1]  # each checked once, by HEAD
+    audit = cli("audit", "--db", str(db), "--checklist", "technical")
+    assert audit.returncode == 0, audit.stderr
+    outcome, evidence = con.execute("SELECT outcome, evidence FROM findings WHERE item_id = 'tech.broken-documents'"
+                                    ).fetchone()
+    assert outcome == "failed" and "bao-cao-mat.pdf" in evidence

@@ -11,6 +11,11 @@ make at most MAX_REQUESTS requests, popups and dialogs are closed at once, a bod
 ``max_page_bytes`` is recorded as ``too_large`` and not stored, and each page has a deadline after which the
 browser is killed and started again; a page that fails is one ``fetch_errors`` row and one log line, and the
 site's discovery goes on with the next page.
+
+Links are labelled as the spider labels them (urls.Scope.link_kind). A document the rendered DOM links to (a
+PDF in a script-built menu) that the crawl never probed is checked the spider's way, without a browser
+(crawl/linkprobe.py: HEAD, then GET headers only, under the network rule and robots.txt, within the site's
+``max_documents``), so a broken one is found like any other.
 """
 
 from __future__ import annotations
@@ -20,15 +25,17 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from protego import Protego
 
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.errors import classify_browser_error
+from portal_audit.crawl.linkprobe import probe
 from portal_audit.crawl.pagefacts import parse_page
 from portal_audit.errorkind import ErrorKind
 from portal_audit.html import is_navigation, parse_html
-from portal_audit.netsafety import refusal
+from portal_audit.netsafety import host_refusal, literal_only, refusal
 from portal_audit.registry import SiteConfig
 from portal_audit.render.browser import BrowserUnavailable, RenderBrowser, open_tab, short_error
 from portal_audit.store import Store, compress_html, decompress_html, headers_json, utcnow
@@ -48,6 +55,7 @@ class DiscoveryResult:
     status: str       # not_needed | done | unavailable | error
     pages: int = 0
     detail: str | None = None
+    documents: int = 0  # documents linked only from rendered pages, probed
 
 
 class PageFailed(Exception):
@@ -107,6 +115,8 @@ class SiteDiscovery:
         self.rows: list[dict[str, Any]] = []
         self.links: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
+        self.documents: dict[str, str] = {}   # document URL seen in a rendered DOM → the page it was seen on
+        self.probes: list[dict[str, Any]] = []
         self.note: str | None = None
         self.navigated = ""   # the URL the tab's navigation last went to
         self.read: tuple[dict[str, Any], list[dict[str, Any]]] | None = None   # the current page, once read
@@ -140,6 +150,7 @@ class SiteDiscovery:
                         return DiscoveryResult(site.id, "error", 0, f"home page: {failed.kind}: {failed.detail}")
                     self._failed(url, referrer, failed)
                     continue
+                self._note_documents(url, rendered, scope)
                 if depth >= site.max_depth:
                     continue
                 for href in rendered:
@@ -152,13 +163,46 @@ class SiteDiscovery:
             self.note = f"the browser could not be restarted ({short_error(exc)})"
         finally:
             await self._close()
+        await self._probe_documents(robots)
         self._save(scope)
         parts = [f"{len(self.rows)} page(s) found only by rendering"]
+        if self.probes:
+            parts.append(f"{len(self.probes)} document(s) linked only from rendered pages checked")
         if self.errors:
             parts.append(f"{len(self.errors)} could not be read")
         if self.note:
             parts.append(self.note)
-        return DiscoveryResult(site.id, status, len(self.rows), ", ".join(parts))
+        return DiscoveryResult(site.id, status, len(self.rows), ", ".join(parts), documents=len(self.probes))
+
+    def _note_documents(self, page_url: str, hrefs: list[str], scope: Scope) -> None:
+        for href in hrefs:
+            target = safe_canonical_url(href)
+            if target and scope.link_kind(target) == "document":
+                self.documents.setdefault(target, page_url)
+
+    async def _probe_documents(self, robots: Protego | None) -> None:
+        """Link rows and download checks for the documents rendered pages link to that the crawl did not see."""
+        params = [self.run_id, self.site.id]
+        probed = {r["url"] for r in self.store.query("SELECT url FROM documents WHERE run_id = ? AND site_id = ?",
+                                                     params)}
+        linked = {(r["from_url"], r["to_url"]) for r in self.store.query(
+            "SELECT from_url, to_url FROM links WHERE run_id = ? AND site_id = ? AND kind = 'document'", params)}
+        linked |= {(link["from_url"], link["to_url"]) for link in self.links}
+        budget = max(0, self.site.max_documents - len(probed))
+        for url, found_on in self.documents.items():
+            if (found_on, url) not in linked:  # a script-built link: the rendered DOM gives its target only
+                self.links.append({"run_id": self.run_id, "site_id": self.site.id, "from_url": found_on,
+                                   "to_url": url, "anchor": None, "kind": None, "rel": None})
+            if url in probed or budget <= 0 or (robots is not None and not robots.can_fetch(url, self.user_agent)):
+                continue
+            budget -= 1
+            probed.add(url)
+            result = await asyncio.to_thread(probe, url, allowance=self.site.allow_private_networks,
+                                             timeout=self.site.timeout, user_agent=self.user_agent)
+            self.probes.append({"run_id": self.run_id, "site_id": self.site.id, "url": url, "found_on": found_on,
+                                "method": result.method, "status": result.status,
+                                "content_type": result.content_type, "bytes": result.length,
+                                "error": result.error, "checked_at": utcnow()})
 
     async def _open(self) -> None:
         self.context = await self.browser.new_context(
@@ -319,9 +363,15 @@ class SiteDiscovery:
                             "status": failed.status, "detail": f"in the browser: {failed.detail}"[:500],
                             "referrer": referrer, "at": utcnow()})
 
+    def _link_kind(self, url: str, scope: Scope) -> str:
+        host = urlsplit(url).hostname or ""
+        if host_refusal(host, literal_only(host), self.site.allow_private_networks) is not None:
+            return "refused"
+        return scope.link_kind(url)
+
     def _save(self, scope: Scope) -> None:
         for link in self.links:
-            link["kind"] = "internal" if scope.contains(link["to_url"]) else "external"
+            link["kind"] = self._link_kind(link["to_url"], scope)
         with self.store.db.atomic():
             if self.rows:
                 self.store.db["pages"].insert_all(self.rows, ignore=True)
@@ -329,6 +379,8 @@ class SiteDiscovery:
                 self.store.db["links"].insert_all(self.links)
             if self.errors:
                 self.store.db["fetch_errors"].insert_all(self.errors)
+            if self.probes:
+                self.store.db["documents"].insert_all(self.probes, ignore=True)
 
 
 async def _discover(store: Store, run_id: str, sites: list[SiteConfig], user_agent: str) -> list[DiscoveryResult]:
