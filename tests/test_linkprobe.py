@@ -38,6 +38,14 @@ class Server:
                 elif path == "/slow.pdf":
                     time.sleep(2)
                     self._head(200, {"Content-Length": "1"})
+                elif path == "/drip.pdf":   # a status line a byte at a time: every read is quick, the whole is not
+                    try:
+                        for byte in b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * 400:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(0.05)
+                    except OSError:
+                        pass
                 elif path == "/gone.pdf":
                     self._head(404, {"Content-Length": "0"})
                 elif path == "/no-head.pdf" and self.command == "HEAD":
@@ -120,6 +128,8 @@ def test_private_addresses_are_refused_before_any_connection_and_after_a_redirec
 
 def test_a_server_that_does_not_answer_in_time_is_a_timeout(server: Server) -> None:
     assert check(server, "/slow.pdf", timeout=0.5).error == ErrorKind.TIMEOUT
+    # 400 bytes at 50 ms each would take 20 s; the exchange's deadline (2 × 0.5 s) ends it
+    assert check(server, "/drip.pdf", timeout=0.5).error == ErrorKind.TIMEOUT
 
 
 def test_a_closed_port_is_a_connection_error() -> None:

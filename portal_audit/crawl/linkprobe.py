@@ -10,9 +10,11 @@ the certificate.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -21,6 +23,7 @@ from portal_audit.netsafety import Allowance, refusal, resolve
 
 MAX_REDIRECTS = 10             # Scrapy's REDIRECT_MAX_TIMES, the spider's limit
 HEAD_REFUSED = (400, 403, 405, 501)  # answers to HEAD that a GET may not get (the spider's list)
+DEADLINE_FACTOR = 2            # one exchange (connect, request, headers) may take at most 2 × timeout
 
 
 @dataclass
@@ -58,14 +61,35 @@ def _ask(url: str, method: str, address: str, *, timeout: float, user_agent: str
         _PinnedHTTPS(host, address, port, timeout=timeout) if parts.scheme == "https"
         else http.client.HTTPConnection(address, port, timeout=timeout))
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-    connection.putheader("Host", parts.netloc.rsplit("@", 1)[-1])
-    connection.putheader("User-Agent", user_agent)
-    connection.putheader("Accept", "*/*")
-    connection.endheaders()
-    response = connection.getresponse()
-    connection.close()  # the headers are read; the body is never
-    return response
+    # ``timeout`` bounds each socket operation; a server dripping its headers a byte at a time would pass every
+    # one of them, so the whole exchange also has a deadline, after which the socket is shut down.
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        if connection.sock is not None:
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(timeout * DEADLINE_FACTOR, expire)
+    timer.start()
+    try:
+        connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", parts.netloc.rsplit("@", 1)[-1])
+        connection.putheader("User-Agent", user_agent)
+        connection.putheader("Accept", "*/*")
+        connection.endheaders()
+        response = connection.getresponse()   # the headers are read; the body never is
+        if expired.is_set():   # cut short: what was parsed is not the server's whole answer
+            raise TimeoutError
+        return response
+    except (OSError, http.client.HTTPException):
+        if expired.is_set():
+            raise TimeoutError from None
+        raise
+    finally:
+        timer.cancel()
+        connection.close()
 
 
 def probe(url: str, *, allowance: Allowance, timeout: float, user_agent: str,
