@@ -67,7 +67,7 @@ def gather_host_facts(store: Store, run_id: str, registry: Registry) -> None:
     from portal_audit.technical.gather import gather, rows
 
     crawled = {s["id"] for s in store.sites(run_id) if s["status"] in GATHERED_STATUSES}
-    gathered = {r[0] for r in store.db.execute("SELECT DISTINCT site_id FROM host_facts WHERE run_id = ?", (run_id,))}
+    gathered = store.sites_with_rows("host_facts", run_id)
     for site in (s for s in registry.sites if s.id in crawled and s.id not in gathered):
         facts = gather(site.url, allowance=site.allow_private_networks, timeout=min(site.timeout, 15),
                        user_agent=registry.user_agent, extra_ca_file=site.tls_ca_file)
@@ -88,7 +88,7 @@ class Rendered:
 
 def sites_to_render(store: Store, run_id: str) -> list[str]:
     """Sites the axe step has not saved yet (a resumed run renders only these)."""
-    done = {r[0] for r in store.db.execute("SELECT site_id FROM a11y_sites WHERE run_id = ?", (run_id,))}
+    done = store.sites_with_rows("a11y_sites", run_id)
     return [s["id"] for s in store.sites(run_id) if s["id"] not in done]
 
 

@@ -309,6 +309,10 @@ ADDED_COLUMNS = [(6, "findings", "reason_template", "TEXT"), (6, "findings", "re
 # Columns dropped from tables that existed before: (version, table, column), by ALTER TABLE DROP COLUMN.
 DROPPED_COLUMNS = [(9, "a11y_sites", "static_status")]
 
+# Tables with a row (or rows) per site of a run, that a step can be asked about (Store.sites_with_rows).
+PER_SITE_TABLES = ("pages", "links", "documents", "site_files", "fetch_errors", "host_facts", "findings", "services",
+                   "a11y_sites", "renders", "a11y_results", "page_speed")
+
 # Tables whose rows belong to a run and so freeze with it.
 RUN_TABLES = ("sites", "pages", "links", "documents", "link_checks", "site_files", "fetch_errors", "host_facts")
 
@@ -452,6 +456,13 @@ class Store:
 
     def query(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Iterator[dict[str, Any]]:
         return self.db.query(sql, params)
+
+    def sites_with_rows(self, table: str, run_id: str) -> set[str]:
+        """Ids of the run's sites that ``table`` (a per-site table) holds rows for: which sites a gather
+        step has done, so that a resumed run does only the others."""
+        if table not in PER_SITE_TABLES:
+            raise ValueError(f"{table!r} is not a per-site table")
+        return {r[0] for r in self.db.execute(f"SELECT DISTINCT site_id FROM {table} WHERE run_id = ?", [run_id])}
 
     # --- resume and re-crawl (crawl/resume.py, crawl/httpcache.py) --------------------------------------
 

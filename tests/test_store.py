@@ -181,3 +181,20 @@ def test_kept_scores_survive_what_they_do_not_depend_on(tmp_path: Path) -> None:
     store.db["publications"].insert({"run_id": run_id, "out": "r", "state": "published", "at": "now"})
     list(store.query("SELECT * FROM findings"))
     assert kept_scores(store, run_id) == 2
+
+
+def test_a_step_can_ask_which_sites_a_per_site_table_holds(tmp_path: Path) -> None:
+    from portal_audit.store import PER_SITE_TABLES
+
+    store = Store(tmp_path / "s.db")
+    try:
+        for table in PER_SITE_TABLES:
+            assert {"run_id", "site_id"} <= {r[1] for r in store.db.execute(f"PRAGMA table_info({table})")}, table
+        run_id = new_run(store)
+        store.db["host_facts"].insert({"run_id": run_id, "site_id": "a", "kind": "tls", "data": "{}"})
+        assert store.sites_with_rows("host_facts", run_id) == {"a"}
+        assert store.sites_with_rows("page_speed", run_id) == set()
+        with pytest.raises(ValueError):
+            store.sites_with_rows("runs; DROP TABLE pages", run_id)
+    finally:
+        store.close()

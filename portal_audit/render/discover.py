@@ -46,6 +46,8 @@ MAX_RENDERED_PAGES = 60  # per site: discovery of hidden menus, not a second cra
 MAX_REQUESTS = 400       # requests one page may make before the rest are refused (as in the axe stage)
 MAX_LINKS = 5000         # rendered links read per page
 SETTLE_SECONDS = 10.0    # beyond the page timeout: reading the body and the rendered links
+MAX_RENDERED_DOCUMENTS = 60  # per site: documents seen only in rendered pages, checked one after another
+PROBE_SECONDS = 120.0        # per site: the time those checks may take in all (a hostile host answers slowly)
 _HREFS = f"els => els.slice(0, {MAX_LINKS}).map(e => e.href)"
 
 
@@ -117,6 +119,7 @@ class SiteDiscovery:
         self.errors: list[dict[str, Any]] = []
         self.documents: dict[str, str] = {}   # document URL seen in a rendered DOM → the page it was seen on
         self.probes: list[dict[str, Any]] = []
+        self.unprobed = 0   # documents left unchecked when the checks ran out of time
         self.note: str | None = None
         self.navigated = ""   # the URL the tab's navigation last went to
         self.read: tuple[dict[str, Any], list[dict[str, Any]]] | None = None   # the current page, once read
@@ -168,6 +171,8 @@ class SiteDiscovery:
         parts = [f"{len(self.rows)} page(s) found only by rendering"]
         if self.probes:
             parts.append(f"{len(self.probes)} document(s) linked only from rendered pages checked")
+        if self.unprobed:
+            parts.append(f"{self.unprobed} more not checked (the checks took over {PROBE_SECONDS:.0f} s)")
         if self.errors:
             parts.append(f"{len(self.errors)} could not be read")
         if self.note:
@@ -188,12 +193,16 @@ class SiteDiscovery:
         linked = {(r["from_url"], r["to_url"]) for r in self.store.query(
             "SELECT from_url, to_url FROM links WHERE run_id = ? AND site_id = ? AND kind = 'document'", params)}
         linked |= {(link["from_url"], link["to_url"]) for link in self.links}
-        budget = max(0, self.site.max_documents - len(probed))
+        budget = min(MAX_RENDERED_DOCUMENTS, max(0, self.site.max_documents - len(probed)))
+        deadline = time.monotonic() + PROBE_SECONDS
         for url, found_on in self.documents.items():
             if (found_on, url) not in linked:  # a script-built link: the rendered DOM gives its target only
                 self.links.append({"run_id": self.run_id, "site_id": self.site.id, "from_url": found_on,
                                    "to_url": url, "anchor": None, "kind": None, "rel": None})
             if url in probed or budget <= 0 or (robots is not None and not robots.can_fetch(url, self.user_agent)):
+                continue
+            if time.monotonic() > deadline:
+                self.unprobed += 1
                 continue
             budget -= 1
             probed.add(url)

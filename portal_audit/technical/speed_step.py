@@ -34,8 +34,7 @@ def speed_jobs(store: Store, run_id: str, site_id: str) -> list[tuple[str, str]]
 
 def sites_to_measure(store: Store, run_id: str) -> list[str]:
     """Crawled sites with nothing in ``page_speed`` yet: what a resumed run still has to load."""
-    measured = {r[0] for r in store.db.execute("SELECT DISTINCT site_id FROM page_speed WHERE run_id = ?",
-                                               [run_id])}
+    measured = store.sites_with_rows("page_speed", run_id)
     return [s["id"] for s in store.sites(run_id) if s["status"] in MEASURED_STATUSES and s["id"] not in measured
             and SiteSettings.from_row(s).render != "none"]
 
