@@ -1,9 +1,9 @@
-"""What the spider yields: one dataclass per crawl table, and the one function that hands them to the writer.
+"""The crawl tables' rows: one dataclass per table, and the one function that hands them to the writer.
 
-Scrapy accepts dataclass instances as items (itemadapter); typed rows let a misspelt column fail where the
-spider builds the row instead of as an unknown column at the next flush. Each class's fields are exactly the
-columns the spider writes, in the table's column order; a column it leaves out (``pages.via``) keeps the
-store's default, and a field left ``None`` is stored as NULL, which every other crawl column defaults to.
+Both writers of the crawl tables build these: the spider (Scrapy accepts dataclass instances as items, through
+itemadapter) and render discovery (render/discover.py). Typed rows let a misspelt column fail where the row is
+built instead of as an unknown column at the next flush. Each class's fields are the table's columns in the
+table's order; a field left ``None`` is stored as NULL, which every crawl column defaults to.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class Page(Row):
     redirects: str | None = None
     headers: str | None = None
     html_zlib: bytes | None = None
+    via: str = "crawl"              # crawl | render (a page only render discovery found)
 
 
 @dataclass
@@ -136,8 +137,8 @@ Item = Row | PageItem
 
 
 def write(writer: BufferedWriter, item: Item) -> None:
-    """The crawl's one write path: the store pipeline for every yielded item, the spider for refusals it
-    records outside a callback's output."""
+    """The crawl tables' one write path: the store pipeline for every yielded item, the spider for refusals it
+    records outside a callback's output, render discovery for what a site's rendered walk found."""
     if isinstance(item, PageItem):
         groups = [(Page.TABLE, [item.page.as_row()])]
         if item.error is not None:

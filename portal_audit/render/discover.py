@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from protego import Protego
 
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.errors import classify_browser_error
+from portal_audit.crawl.items import Document, FetchError, Link, Page, write
 from portal_audit.crawl.linkprobe import probe
 from portal_audit.crawl.pagefacts import parse_page
 from portal_audit.errorkind import ErrorKind
@@ -38,7 +40,7 @@ from portal_audit.html import is_navigation, parse_html
 from portal_audit.netsafety import host_refusal, literal_only, refusal
 from portal_audit.registry import SiteConfig
 from portal_audit.render.browser import BrowserUnavailable, RenderBrowser, open_tab, short_error
-from portal_audit.store import Store, compress_html, decompress_html, headers_json, utcnow
+from portal_audit.store import BufferedWriter, Store, compress_html, decompress_html, headers_json, utcnow
 from portal_audit.urls import Scope, TrapGuard, is_document, safe_canonical_url
 
 log = logging.getLogger("portal_audit.render")
@@ -114,11 +116,12 @@ class SiteDiscovery:
         self.page: Any = None
         self.requests = 0
         self.capped = False
-        self.rows: list[dict[str, Any]] = []
-        self.links: list[dict[str, Any]] = []
-        self.errors: list[dict[str, Any]] = []
+        self.scope = Scope.for_site(site.url, site.hosts, site.scope)
+        self.rows: list[Page] = []
+        self.links: list[Link] = []
+        self.errors: list[FetchError] = []
         self.documents: dict[str, str] = {}   # document URL seen in a rendered DOM → the page it was seen on
-        self.probes: list[dict[str, Any]] = []
+        self.probes: list[Document] = []
         self.unprobed = 0   # documents left unchecked when the checks ran out of time
         self.note: str | None = None
         self.navigated = ""   # the URL the tab's navigation last went to
@@ -129,9 +132,9 @@ class SiteDiscovery:
         home = _home(self.store, self.run_id, site.id)
         if home is None:
             return DiscoveryResult(site.id, "not_needed", detail="no home page to render")
-        scope = Scope.for_site(site.url, site.hosts, site.scope)
         if not site.scope:
-            scope = scope.with_host_of(home)
+            self.scope = self.scope.with_host_of(home)
+        scope = self.scope
         query = "SELECT url, final_url FROM pages WHERE run_id = ? AND site_id = ?"
         known = {u for r in self.store.query(query, [self.run_id, site.id]) for u in (r["url"], r["final_url"])}
         traps, robots = TrapGuard(), _robots(self.store, self.run_id, site.id)
@@ -167,7 +170,7 @@ class SiteDiscovery:
         finally:
             await self._close()
         await self._probe_documents(robots)
-        self._save(scope)
+        self._save()
         parts = [f"{len(self.rows)} page(s) found only by rendering"]
         if self.probes:
             parts.append(f"{len(self.probes)} document(s) linked only from rendered pages checked")
@@ -192,13 +195,13 @@ class SiteDiscovery:
                                                      params)}
         linked = {(r["from_url"], r["to_url"]) for r in self.store.query(
             "SELECT from_url, to_url FROM links WHERE run_id = ? AND site_id = ? AND kind = 'document'", params)}
-        linked |= {(link["from_url"], link["to_url"]) for link in self.links}
+        linked |= {(link.from_url, link.to_url) for link in self.links}
         budget = min(MAX_RENDERED_DOCUMENTS, max(0, self.site.max_documents - len(probed)))
         deadline = time.monotonic() + PROBE_SECONDS
         for url, found_on in self.documents.items():
             if (found_on, url) not in linked:  # a script-built link: the rendered DOM gives its target only
-                self.links.append({"run_id": self.run_id, "site_id": self.site.id, "from_url": found_on,
-                                   "to_url": url, "anchor": None, "kind": None, "rel": None})
+                self.links.append(Link(self.run_id, self.site.id, from_url=found_on, to_url=url, anchor=None,
+                                       kind="document", rel=None))
             if url in probed or budget <= 0 or (robots is not None and not robots.can_fetch(url, self.user_agent)):
                 continue
             if time.monotonic() > deadline:
@@ -208,10 +211,9 @@ class SiteDiscovery:
             probed.add(url)
             result = await asyncio.to_thread(probe, url, allowance=self.site.allow_private_networks,
                                              timeout=self.site.timeout, user_agent=self.user_agent)
-            self.probes.append({"run_id": self.run_id, "site_id": self.site.id, "url": url, "found_on": found_on,
-                                "method": result.method, "status": result.status,
-                                "content_type": result.content_type, "bytes": result.length,
-                                "error": result.error, "checked_at": utcnow()})
+            self.probes.append(Document(self.run_id, self.site.id, url=url, found_on=found_on, method=result.method,
+                                        status=result.status, content_type=result.content_type,
+                                        bytes=result.length, error=result.error, checked_at=utcnow()))
 
     async def _open(self) -> None:
         self.context = await self.browser.new_context(
@@ -331,13 +333,13 @@ class SiteDiscovery:
             self._keep(self.read)
         return hrefs
 
-    def _keep(self, read: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+    def _keep(self, read: tuple[Page, list[Link]]) -> None:
         row, links = read
         self.rows.append(row)
         self.links.extend(links)
 
     async def _read(self, url: str, referrer: str | None, depth: int,
-                    response: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                    response: Any) -> tuple[Page, list[Link]]:
         """The page's row and its links, from the response the browser got (within the site's size cap)."""
         if response is None:
             raise PageFailed(ErrorKind.OTHER, "the browser answered no response")
@@ -353,43 +355,36 @@ class SiteDiscovery:
         ctype = response.headers.get("content-type")
         decoded = decode_html(body, ctype)
         facts = parse_page(decoded.text, response.url)
-        row = {"run_id": self.run_id, "site_id": self.site.id, "url": url,
-               "final_url": safe_canonical_url(response.url) or response.url, "status": response.status,
-               "content_type": ctype, "declared_encoding": decoded.declared, "detected_encoding": decoded.detected,
-               "encoding_issue": decoded.issue, "bytes": len(body), "depth": depth, "referrer": referrer,
-               "fetched_at": utcnow(), "title": facts.title, "lang": facts.lang, "template_fp": facts.template_fp,
-               "headers": headers_json(_header_items(response.headers)), "html_zlib": compress_html(body),
-               "via": "render"}
-        links = [{"run_id": self.run_id, "site_id": self.site.id, "from_url": url, "to_url": target,
-                  "anchor": link.anchor, "kind": None, "rel": link.rel}
+        row = Page(self.run_id, self.site.id, url=url, final_url=safe_canonical_url(response.url) or response.url,
+                   status=response.status, content_type=ctype, declared_encoding=decoded.declared,
+                   detected_encoding=decoded.detected, encoding_issue=decoded.issue, bytes=len(body), depth=depth,
+                   referrer=referrer, fetched_at=utcnow(), title=facts.title, lang=facts.lang,
+                   template_fp=facts.template_fp, headers=headers_json(_header_items(response.headers)),
+                   html_zlib=compress_html(body), via="render")
+        links = [Link(self.run_id, self.site.id, from_url=url, to_url=target, anchor=link.anchor,
+                      kind=self._link_kind(target), rel=link.rel)
                  for link in facts.links if (target := safe_canonical_url(link.url)) is not None]
         return row, links
 
     def _failed(self, url: str, referrer: str | None, failed: PageFailed) -> None:
         if failed.kind != ErrorKind.TIMEOUT:  # a timeout has had its line already
             log.warning("render discovery: %s: %s: %s", url[:200], failed.kind, failed.detail)
-        self.errors.append({"run_id": self.run_id, "site_id": self.site.id, "url": url, "kind": failed.kind,
-                            "status": failed.status, "detail": f"in the browser: {failed.detail}"[:500],
-                            "referrer": referrer, "at": utcnow()})
+        self.errors.append(FetchError(self.run_id, self.site.id, url=url, kind=failed.kind, status=failed.status,
+                                      detail=f"in the browser: {failed.detail}"[:500], referrer=referrer,
+                                      at=utcnow()))
 
-    def _link_kind(self, url: str, scope: Scope) -> str:
+    def _link_kind(self, url: str) -> str:
         host = urlsplit(url).hostname or ""
         if host_refusal(host, literal_only(host), self.site.allow_private_networks) is not None:
             return "refused"
-        return scope.link_kind(url)
+        return self.scope.link_kind(url)
 
-    def _save(self, scope: Scope) -> None:
-        for link in self.links:
-            link["kind"] = self._link_kind(link["to_url"], scope)
-        with self.store.db.atomic():
-            if self.rows:
-                self.store.db["pages"].insert_all(self.rows, ignore=True)
-            if self.links:
-                self.store.db["links"].insert_all(self.links)
-            if self.errors:
-                self.store.db["fetch_errors"].insert_all(self.errors)
-            if self.probes:
-                self.store.db["documents"].insert_all(self.probes, ignore=True)
+    def _save(self) -> None:
+        """Everything the walk found, through the crawl tables' one write path, in one transaction."""
+        writer = BufferedWriter(self.store, batch_rows=sys.maxsize, max_seconds=float("inf"))
+        for row in (*self.rows, *self.links, *self.errors, *self.probes):
+            write(writer, row)
+        writer.flush()
 
 
 async def _discover(store: Store, run_id: str, sites: list[SiteConfig], user_agent: str) -> list[DiscoveryResult]:
