@@ -23,13 +23,11 @@ from portal_audit.a11y.stage import A11yStage, SiteSummary
 from portal_audit.prune import refuse_pruned
 from portal_audit.registry import Registry
 from portal_audit.render.browser import SharedBrowser
-from portal_audit.store import Store
+from portal_audit.store import CRAWLED_STATUSES, Store
 from portal_audit.technical.speed_step import measure_sites, sites_to_measure
 
 if TYPE_CHECKING:  # the crawl step imports Scrapy and Twisted: only the commands that crawl pay for them
     from portal_audit.crawl.runner import CrawlOutcome
-
-GATHERED_STATUSES = ("ok", "partial")  # sites with pages to look at again
 
 
 def crawl_and_freeze(registry: Registry, store: Store, *, discovery: bool = True, **crawl_options: Any) -> CrawlOutcome:
@@ -66,7 +64,7 @@ def gather_host_facts(store: Store, run_id: str, registry: Registry) -> None:
     """TLS, http→https and DNS facts per crawled site (technical/gather.py), frozen with the run."""
     from portal_audit.technical.gather import gather, rows
 
-    crawled = {s["id"] for s in store.sites(run_id) if s["status"] in GATHERED_STATUSES}
+    crawled = {s["id"] for s in store.sites(run_id) if s["status"] in CRAWLED_STATUSES}
     gathered = store.sites_with_rows("host_facts", run_id)
     for site in (s for s in registry.sites if s.id in crawled and s.id not in gathered):
         facts = gather(site.url, allowance=site.allow_private_networks, timeout=min(site.timeout, 15),

@@ -32,7 +32,7 @@ from portal_audit.a11y.static_results import static_status
 from portal_audit.errorkind import NETWORK_KINDS
 from portal_audit.prune import PRUNE_TABLE
 from portal_audit.publishing import DEGRADED_RUNS_SQL
-from portal_audit.store import Store, StoreError
+from portal_audit.store import CRAWLED_STATUSES, Store, StoreError
 
 # --- thresholds (docs/operations.md repeats them) ------------------------------------------------------------
 # A partial crawl is "degraded" when network failures are at least this share of the URLs it tried
@@ -125,7 +125,7 @@ def _site_facts(store: Store, run_id: str, site: dict[str, Any]) -> dict[str, An
     tried = stored + network
     if start_forbidden or (stored >= 2 and forbidden / stored >= BLOCKED_SHARE):
         state = "blocked"
-    elif site["status"] not in ("ok", "partial"):
+    elif site["status"] not in CRAWLED_STATUSES:
         state = "unreachable"
     elif site["status"] == "partial" and tried and network / tried >= DEGRADED_SHARE:
         state = "degraded"

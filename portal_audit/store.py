@@ -309,6 +309,9 @@ ADDED_COLUMNS = [(6, "findings", "reason_template", "TEXT"), (6, "findings", "re
 # Columns dropped from tables that existed before: (version, table, column), by ALTER TABLE DROP COLUMN.
 DROPPED_COLUMNS = [(9, "a11y_sites", "static_status")]
 
+# A site's statuses (sites.status) when its crawl stored pages: the sites every later step looks at again.
+CRAWLED_STATUSES = ("ok", "partial")
+
 # Tables with a row (or rows) per site of a run, that a step can be asked about (Store.sites_with_rows).
 PER_SITE_TABLES = ("pages", "links", "documents", "site_files", "fetch_errors", "host_facts", "findings", "services",
                    "a11y_sites", "renders", "a11y_results", "page_speed")

@@ -23,7 +23,7 @@ from portal_audit.crawl.encoding import decode_html
 from portal_audit.html import parse_html
 from portal_audit.render.browser import SharedBrowser
 from portal_audit.render.settings import SiteSettings
-from portal_audit.store import Store, decompress_html, dumps, utcnow
+from portal_audit.store import CRAWLED_STATUSES, Store, decompress_html, dumps, utcnow
 
 
 @dataclass
@@ -105,7 +105,7 @@ class A11yStage:
 
     async def _site(self, site: dict[str, Any]) -> SiteSummary:
         settings = SiteSettings.from_row(site)
-        if site["status"] not in ("ok", "partial"):
+        if site["status"] not in CRAWLED_STATUSES:
             summary = SiteSummary(site["id"], "not_checked",
                                   f"site not crawled ({site['status']}: {site.get('status_reason') or 'no pages'})")
             self._save(site["id"], summary, [], [])

@@ -13,10 +13,9 @@ from typing import Any
 from portal_audit.a11y.static import MAX_EVIDENCE, check_tree
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.html import parse_html
-from portal_audit.store import Store, decompress_html, dumps
+from portal_audit.store import CRAWLED_STATUSES, Store, decompress_html, dumps
 
 SNIPPET = 250
-CRAWLED = ("ok", "partial")  # a site in any other state has no pages to judge; its a11y_sites row says why
 
 
 def static_status(store: Store, run_id: str, site: dict[str, Any]) -> str:
@@ -26,7 +25,7 @@ def static_status(store: Store, run_id: str, site: dict[str, Any]) -> str:
     known from the audit, whether or not the browser steps ever ran.
     """
     audited = store.db.execute("SELECT 1 FROM audits WHERE run_id = ?", [run_id]).fetchone() is not None
-    return "checked" if audited and site.get("status") in CRAWLED else "not_checked"
+    return "checked" if audited and site.get("status") in CRAWLED_STATUSES else "not_checked"
 
 
 def _stored_trees(store: Store, run_id: str, site_id: str) -> Iterator[tuple[dict[str, Any], Any]]:
@@ -56,7 +55,7 @@ def _rows(run_id: str, site_id: str, page: dict[str, Any], root: Any) -> list[di
 
 def static_results(store: Store, run_id: str, site: dict[str, Any]) -> list[dict[str, Any]]:
     """The site's static rule × page violations; none for a site that was not crawled."""
-    if site["status"] not in CRAWLED:
+    if site["status"] not in CRAWLED_STATUSES:
         return []
     rows: list[dict[str, Any]] = []
     for page, root in _stored_trees(store, run_id, site["id"]):

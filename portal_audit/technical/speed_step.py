@@ -12,11 +12,10 @@ from typing import Any
 
 from portal_audit.render.browser import SharedBrowser
 from portal_audit.render.settings import SiteSettings
-from portal_audit.store import Store
+from portal_audit.store import CRAWLED_STATUSES, Store
 from portal_audit.technical.speed import Measurement, measure
 
 SPEED_PAGES = 3  # desktop loads per site: the home page and the slowest pages
-MEASURED_STATUSES = ("ok", "partial")
 
 
 def speed_jobs(store: Store, run_id: str, site_id: str) -> list[tuple[str, str]]:
@@ -35,7 +34,7 @@ def speed_jobs(store: Store, run_id: str, site_id: str) -> list[tuple[str, str]]
 def sites_to_measure(store: Store, run_id: str) -> list[str]:
     """Crawled sites with nothing in ``page_speed`` yet: what a resumed run still has to load."""
     measured = store.sites_with_rows("page_speed", run_id)
-    return [s["id"] for s in store.sites(run_id) if s["status"] in MEASURED_STATUSES and s["id"] not in measured
+    return [s["id"] for s in store.sites(run_id) if s["status"] in CRAWLED_STATUSES and s["id"] not in measured
             and SiteSettings.from_row(s).render != "none"]
 
 
@@ -51,7 +50,7 @@ async def measure_sites(store: Store, run_id: str, browser: SharedBrowser, user_
         if site_ids is not None and site["id"] not in site_ids:
             continue
         settings = SiteSettings.from_row(site)
-        jobs = speed_jobs(store, run_id, site["id"]) if site["status"] in MEASURED_STATUSES else []
+        jobs = speed_jobs(store, run_id, site["id"]) if site["status"] in CRAWLED_STATUSES else []
         measured: list[Measurement] = []
         if jobs and settings.render != "none" and (started := await browser.get()) is not None:
             measured = [await measure(started, url, viewport, allowance=settings.allowance, user_agent=user_agent,
