@@ -77,7 +77,8 @@ JS_DOCUMENTS = """<html lang="vi"><head><title>Trang chủ</title></head><body>
 <ul id="topmenu"></ul>
 <script>
   const items = [["/Pages/van-ban.aspx", "Văn bản"], ["/files/ke-hoach-2026.pdf", "Kế hoạch"],
-                 ["/files/bao-cao-mat.pdf", "Báo cáo"]];
+                 ["/files/bao-cao-mat.pdf", "Báo cáo"], ["{other}/cong-dich-vu", "Dịch vụ công"],
+                 ["{other}/da-doi-dia-chi", "Sở cũ"]];
   for (const [href, text] of items) {
     const li = document.createElement("li"), a = document.createElement("a");
     a.href = href; a.textContent = text; li.appendChild(a);
@@ -87,10 +88,9 @@ JS_DOCUMENTS = """<html lang="vi"><head><title>Trang chủ</title></head><body>
 <p><a href="/tin-tuc">Tin tức</a></p></body></html>"""
 
 
-def test_documents_linked_only_from_a_script_built_menu_are_labelled_and_checked(
+def test_documents_and_links_elsewhere_seen_only_in_a_script_built_menu_are_labelled_and_checked(
         tmp_path: Path, scripted_server: ScriptedServer, cli) -> None:
-    """The spider never saw these links; the crawl must still check the documents and find the broken one."""
-    scripted_server.page("/", JS_DOCUMENTS)
+    """The spider never saw these links; the crawl must still check them and find the broken ones."""
     scripted_server.page("/tin-tuc", "<html><title>Tin tức</title><body>tin</body></html>")
     scripted_server.page("/Pages/van-ban.aspx", '<html><title>Văn bản</title><body><a href="/files/quy-dinh.docx">'
                                                 'Quy định</a></body></html>')
@@ -98,10 +98,16 @@ def test_documents_linked_only_from_a_script_built_menu_are_labelled_and_checked
     scripted_server.page("/files/quy-dinh.docx", "PK", **{"Content-Type": "application/msword"})
     # /files/bao-cao-mat.pdf is not served: 404
     db = tmp_path / "d.db"
-    result = cli("crawl", "--config", str(registry(tmp_path, scripted_server.base)), "--db", str(db), "-q")
+    with ScriptedServer() as other:   # another site: the same address, another port
+        other.page("/cong-dich-vu", "<html><title>DVC</title></html>")   # /da-doi-dia-chi: 404
+        scripted_server.page("/", JS_DOCUMENTS.replace("{other}", other.base))
+        result = cli("crawl", "--config", str(registry(tmp_path, scripted_server.base)), "--db", str(db), "-q")
     assert result.returncode == 0, result.stdout + result.stderr
     con = sqlite3.connect(db)
     base = scripted_server.base
+    checks = {url.replace(other.base, ""): status for url, status in con.execute("SELECT url, status FROM link_checks")}
+    assert checks == {"/cong-dich-vu": 200, "/da-doi-dia-chi": 404}
+    assert sorted(other.hits) == ["/cong-dich-vu", "/da-doi-dia-chi"]   # once each
     documents = {url.replace(base, ""): (status, found_on.replace(base, "")) for url, status, found_on in
                  con.execute("SELECT url, status, found_on FROM documents")}
     assert documents == {"/files/ke-hoach-2026.pdf": (200, "/"), "/files/bao-cao-mat.pdf": (404, "/"),
@@ -109,13 +115,17 @@ def test_documents_linked_only_from_a_script_built_menu_are_labelled_and_checked
     kinds = {(a.replace(base, ""), b.replace(base, "")): kind for a, b, kind in
              con.execute("SELECT from_url, to_url, kind FROM links")}
     assert kinds[("/", "/files/bao-cao-mat.pdf")] == "document"
+    assert kinds[("/", other.base + "/da-doi-dia-chi")] == "external"
     assert kinds[("/Pages/van-ban.aspx", "/files/quy-dinh.docx")] == "document"   # labelled as the spider labels
-    assert (con.execute("SELECT render_status FROM sites").fetchone()[0]
-            .endswith("3 document(s) linked only from rendered pages checked"))
+    assert con.execute("SELECT render_status FROM sites").fetchone()[0].endswith(
+        "3 document(s) linked only from rendered pages checked, "
+        "2 link(s) to other sites seen only in rendered pages checked")
     assert not [h for h in scripted_server.hits if h.endswith((".pdf", ".docx"))
                 and scripted_server.hits.count(h) > 1]  # each checked once, by HEAD
     audit = cli("audit", "--db", str(db), "--checklist", "technical")
     assert audit.returncode == 0, audit.stderr
-    outcome, evidence = con.execute("SELECT outcome, evidence FROM findings WHERE item_id = 'tech.broken-documents'"
-                                    ).fetchone()
-    assert outcome == "failed" and "bao-cao-mat.pdf" in evidence
+    for item, broken in (("tech.broken-documents", "bao-cao-mat.pdf"),
+                         ("tech.broken-external-links", "da-doi-dia-chi")):
+        outcome, evidence = con.execute("SELECT outcome, evidence FROM findings WHERE item_id = ?",
+                                        (item,)).fetchone()
+        assert outcome == "failed" and broken in evidence, item

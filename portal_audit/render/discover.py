@@ -12,10 +12,11 @@ make at most MAX_REQUESTS requests, popups and dialogs are closed at once, a bod
 browser is killed and started again; a page that fails is one ``fetch_errors`` row and one log line, and the
 site's discovery goes on with the next page.
 
-Links are labelled as the spider labels them (urls.Scope.link_kind). A document the rendered DOM links to (a
-PDF in a script-built menu) that the crawl never probed is checked the spider's way, without a browser
-(crawl/linkprobe.py: HEAD, then GET headers only, under the network rule and robots.txt, within the site's
-``max_documents``), so a broken one is found like any other.
+Links are labelled as the spider labels them (urls.Scope.link_kind). A document or a link to another site that
+a rendered DOM shows (a PDF in a script-built menu) and the crawl never checked is checked the spider's way,
+without a browser (crawl/linkprobe.py: HEAD, then GET headers only, under the network rule; documents obey
+robots.txt and ``max_documents``, links to other sites ``check_external_links`` and ``max_external_checks``),
+so a broken one is found like any other.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from protego import Protego
 
 from portal_audit.crawl.encoding import decode_html
 from portal_audit.crawl.errors import classify_browser_error
-from portal_audit.crawl.items import Document, FetchError, Link, Page, write
+from portal_audit.crawl.items import Document, FetchError, Link, LinkCheck, Page, write
 from portal_audit.crawl.linkprobe import probe
 from portal_audit.crawl.pagefacts import parse_page
 from portal_audit.errorkind import ErrorKind
@@ -48,8 +49,9 @@ MAX_RENDERED_PAGES = 60  # per site: discovery of hidden menus, not a second cra
 MAX_REQUESTS = 400       # requests one page may make before the rest are refused (as in the axe stage)
 MAX_LINKS = 5000         # rendered links read per page
 SETTLE_SECONDS = 10.0    # beyond the page timeout: reading the body and the rendered links
-MAX_RENDERED_DOCUMENTS = 60  # per site: documents seen only in rendered pages, checked one after another
-PROBE_SECONDS = 120.0        # per site: the time those checks may take in all (a hostile host answers slowly)
+MAX_RENDERED_CHECKS = 60  # per site and kind: documents, and links to other sites, seen only in rendered pages
+PROBE_SECONDS = 120.0     # per site: the time those checks may take in all (a hostile host answers slowly)
+CHECKED_KINDS = ("document", "external", "out_of_scope")  # link kinds the spider checks rather than crawls
 _HREFS = f"els => els.slice(0, {MAX_LINKS}).map(e => e.href)"
 
 
@@ -120,9 +122,10 @@ class SiteDiscovery:
         self.rows: list[Page] = []
         self.links: list[Link] = []
         self.errors: list[FetchError] = []
-        self.documents: dict[str, str] = {}   # document URL seen in a rendered DOM → the page it was seen on
-        self.probes: list[Document] = []
-        self.unprobed = 0   # documents left unchecked when the checks ran out of time
+        self.targets: dict[str, tuple[str, str]] = {}  # URL seen in a rendered DOM → (page it was on, link kind)
+        self.documents: list[Document] = []
+        self.link_checks: list[LinkCheck] = []
+        self.unchecked = 0   # targets left unchecked when the checks ran out of time
         self.note: str | None = None
         self.navigated = ""   # the URL the tab's navigation last went to
         self.read: tuple[dict[str, Any], list[dict[str, Any]]] | None = None   # the current page, once read
@@ -156,7 +159,7 @@ class SiteDiscovery:
                         return DiscoveryResult(site.id, "error", 0, f"home page: {failed.kind}: {failed.detail}")
                     self._failed(url, referrer, failed)
                     continue
-                self._note_documents(url, rendered, scope)
+                self._note_targets(url, rendered)
                 if depth >= site.max_depth:
                     continue
                 for href in rendered:
@@ -169,51 +172,68 @@ class SiteDiscovery:
             self.note = f"the browser could not be restarted ({short_error(exc)})"
         finally:
             await self._close()
-        await self._probe_documents(robots)
+        await self._check_targets(robots)
         self._save()
         parts = [f"{len(self.rows)} page(s) found only by rendering"]
-        if self.probes:
-            parts.append(f"{len(self.probes)} document(s) linked only from rendered pages checked")
-        if self.unprobed:
-            parts.append(f"{self.unprobed} more not checked (the checks took over {PROBE_SECONDS:.0f} s)")
+        if self.documents:
+            parts.append(f"{len(self.documents)} document(s) linked only from rendered pages checked")
+        if self.link_checks:
+            parts.append(f"{len(self.link_checks)} link(s) to other sites seen only in rendered pages checked")
+        if self.unchecked:
+            parts.append(f"{self.unchecked} more not checked (the checks took over {PROBE_SECONDS:.0f} s)")
         if self.errors:
             parts.append(f"{len(self.errors)} could not be read")
         if self.note:
             parts.append(self.note)
-        return DiscoveryResult(site.id, status, len(self.rows), ", ".join(parts), documents=len(self.probes))
+        return DiscoveryResult(site.id, status, len(self.rows), ", ".join(parts), documents=len(self.documents))
 
-    def _note_documents(self, page_url: str, hrefs: list[str], scope: Scope) -> None:
+    def _note_targets(self, page_url: str, hrefs: list[str]) -> None:
+        """Documents and links off the site that a rendered DOM shows: the crawl may never have seen them."""
         for href in hrefs:
             target = safe_canonical_url(href)
-            if target and scope.link_kind(target) == "document":
-                self.documents.setdefault(target, page_url)
+            if target is not None and (kind := self._link_kind(target)) in CHECKED_KINDS:
+                self.targets.setdefault(target, (page_url, kind))
 
-    async def _probe_documents(self, robots: Protego | None) -> None:
-        """Link rows and download checks for the documents rendered pages link to that the crawl did not see."""
-        params = [self.run_id, self.site.id]
-        probed = {r["url"] for r in self.store.query("SELECT url FROM documents WHERE run_id = ? AND site_id = ?",
-                                                     params)}
+    async def _check_targets(self, robots: Protego | None) -> None:
+        """Link rows, and the spider's checks, for what rendered pages link to that the crawl did not check:
+        documents (``documents``, robots.txt obeyed) and links to other sites (``link_checks``, once per run)."""
+        if not self.targets:
+            return
+        pages = sorted({found_on for found_on, _kind in self.targets.values()})
+        marks = ",".join("?" * len(pages))
         linked = {(r["from_url"], r["to_url"]) for r in self.store.query(
-            "SELECT from_url, to_url FROM links WHERE run_id = ? AND site_id = ? AND kind = 'document'", params)}
-        linked |= {(link.from_url, link.to_url) for link in self.links}
-        budget = min(MAX_RENDERED_DOCUMENTS, max(0, self.site.max_documents - len(probed)))
+            f"SELECT from_url, to_url FROM links WHERE run_id = ? AND site_id = ? AND from_url IN ({marks})",
+            [self.run_id, self.site.id, *pages])} | {(link.from_url, link.to_url) for link in self.links}
+        documents = {r["url"] for r in self.store.query(
+            "SELECT url FROM documents WHERE run_id = ? AND site_id = ?", [self.run_id, self.site.id])}
+        outside = {r["url"] for r in self.store.query("SELECT url FROM link_checks WHERE run_id = ?", [self.run_id])}
+        budget = {"document": min(MAX_RENDERED_CHECKS, max(0, self.site.max_documents - len(documents))),
+                  "outside": min(MAX_RENDERED_CHECKS, self.site.max_external_checks)
+                  if self.site.check_external_links else 0}
         deadline = time.monotonic() + PROBE_SECONDS
-        for url, found_on in self.documents.items():
+        for url, (found_on, kind) in self.targets.items():
             if (found_on, url) not in linked:  # a script-built link: the rendered DOM gives its target only
                 self.links.append(Link(self.run_id, self.site.id, from_url=found_on, to_url=url, anchor=None,
-                                       kind="document", rel=None))
-            if url in probed or budget <= 0 or (robots is not None and not robots.can_fetch(url, self.user_agent)):
+                                       kind=kind, rel=None))
+            group, checked = ("document", documents) if kind == "document" else ("outside", outside)
+            if url in checked or budget[group] <= 0 or (
+                    group == "document" and robots is not None and not robots.can_fetch(url, self.user_agent)):
                 continue
             if time.monotonic() > deadline:
-                self.unprobed += 1
+                self.unchecked += 1
                 continue
-            budget -= 1
-            probed.add(url)
+            budget[group] -= 1
+            checked.add(url)
             result = await asyncio.to_thread(probe, url, allowance=self.site.allow_private_networks,
                                              timeout=self.site.timeout, user_agent=self.user_agent)
-            self.probes.append(Document(self.run_id, self.site.id, url=url, found_on=found_on, method=result.method,
-                                        status=result.status, content_type=result.content_type,
-                                        bytes=result.length, error=result.error, checked_at=utcnow()))
+            if group == "document":
+                self.documents.append(Document(
+                    self.run_id, self.site.id, url=url, found_on=found_on, method=result.method, status=result.status,
+                    content_type=result.content_type, bytes=result.length, error=result.error, checked_at=utcnow()))
+            else:
+                self.link_checks.append(LinkCheck(
+                    self.run_id, url=url, method=result.method, status=result.status, error=result.error,
+                    detail=result.detail, final_url=result.final_url, checked_at=utcnow()))
 
     async def _open(self) -> None:
         self.context = await self.browser.new_context(
@@ -382,7 +402,7 @@ class SiteDiscovery:
     def _save(self) -> None:
         """Everything the walk found, through the crawl tables' one write path, in one transaction."""
         writer = BufferedWriter(self.store, batch_rows=sys.maxsize, max_seconds=float("inf"))
-        for row in (*self.rows, *self.links, *self.errors, *self.probes):
+        for row in (*self.rows, *self.links, *self.errors, *self.documents, *self.link_checks):
             write(writer, row)
         writer.flush()
 
