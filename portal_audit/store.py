@@ -460,6 +460,10 @@ class Store:
     def query(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Iterator[dict[str, Any]]:
         return self.db.query(sql, params)
 
+    def is_audited(self, run_id: str) -> bool:
+        """Whether `portal-audit audit` has judged the run (its findings and static results exist)."""
+        return self.db.execute("SELECT 1 FROM audits WHERE run_id = ?", (run_id,)).fetchone() is not None
+
     def sites_with_rows(self, table: str, run_id: str) -> set[str]:
         """Ids of the run's sites that ``table`` (a per-site table) holds rows for: which sites a gather
         step has done, so that a resumed run does only the others."""

@@ -36,7 +36,7 @@ def run_scores(store: Store, run_id: str) -> dict[str, Any] | None:
     the run was never audited (nothing to score)."""
     rows = list(store.query("SELECT site_id, score FROM run_scores WHERE run_id = ?", [run_id]))
     if not rows:
-        if not store.db.execute("SELECT 1 FROM audits WHERE run_id = ?", (run_id,)).fetchone():
+        if not store.is_audited(run_id):
             return None
         from portal_audit.export import build_export
 

@@ -60,7 +60,7 @@ def resumable_run(store: Store, registry: Registry, out: Path, force_publish: bo
         return None
     if newest["status"] != "finished" or {(s["id"], s["url"]) for s in store.sites(newest["id"])} != sites:
         return None
-    audited = store.db.execute("SELECT 1 FROM audits WHERE run_id = ?", (newest["id"],)).fetchone()
+    audited = store.is_audited(newest["id"])
     reported = {reported_run(out)} | (set() if force_publish else {reported_run(degraded_folder(out))})
     done = audited and not sites_to_render(store, newest["id"]) and newest["id"] in reported
     return None if done else newest

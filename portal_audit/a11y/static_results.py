@@ -24,8 +24,7 @@ def static_status(store: Store, run_id: str, site: dict[str, Any]) -> str:
     The one home of this status: the static rules are the audit's judgement, so whether they were checked is
     known from the audit, whether or not the browser steps ever ran.
     """
-    audited = store.db.execute("SELECT 1 FROM audits WHERE run_id = ?", [run_id]).fetchone() is not None
-    return "checked" if audited and site.get("status") in CRAWLED_STATUSES else "not_checked"
+    return "checked" if store.is_audited(run_id) and site.get("status") in CRAWLED_STATUSES else "not_checked"
 
 
 def _stored_trees(store: Store, run_id: str, site_id: str) -> Iterator[tuple[dict[str, Any], Any]]:
